@@ -1,0 +1,66 @@
+import { Type, type Static } from 'typebox';
+
+// Every key has a default here; config files and the environment overlay them.
+const Port = Type.Integer({ minimum: 0, maximum: 65535 });
+
+export const ConfigSchema = Type.Object(
+  {
+    profile: Type.Enum(['development', 'production', 'test'], { default: 'development' }),
+    demo: Type.Boolean({ default: true, description: 'Load demo data and print demo passwords at start.' }),
+    http: Type.Object(
+      {
+        host: Type.String({ minLength: 1, default: '127.0.0.1' }),
+        port: Port,
+        tlsCert: Type.Union([Type.String(), Type.Null()], { default: null }),
+        tlsKey: Type.Union([Type.String(), Type.Null()], { default: null }),
+        behindTlsProxy: Type.Boolean({ default: false }),
+        bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, default: 1024 * 1024 }),
+        publicUrl: Type.Union([Type.String(), Type.Null()], { default: null }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    database: Type.Object(
+      {
+        url: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: null }),
+        dataDir: Type.String({ minLength: 1, default: './data/pg' }),
+        embeddedPort: Port,
+        poolSize: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+        connectTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 30_000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    auth: Type.Object(
+      {
+        sessionTtlMinutes: Type.Integer({ minimum: 1, maximum: 7 * 24 * 60, default: 12 * 60 }),
+        lockoutAttempts: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
+        lockoutWindowMinutes: Type.Integer({ minimum: 1, maximum: 24 * 60, default: 15 }),
+        loginRatePerMinute: Type.Integer({ minimum: 1, maximum: 100_000, default: 30 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    access: Type.Object(
+      {
+        villageCommitteeMayView: Type.Boolean({ default: true }),
+        tokenLeewaySeconds: Type.Integer({ minimum: 0, maximum: 300, default: 5 }),
+        playTokenTtlSeconds: Type.Integer({ minimum: 10, maximum: 3600, default: 300 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    secrets: Type.Object(
+      {
+        /** 32-byte key, base64, for camera credentials at rest (AES-256-GCM). Demo mode generates one into the data dir. */
+        credentialKey: Type.Union([Type.String(), Type.Null()], { default: null }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    log: Type.Object(
+      {
+        level: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;

@@ -1,0 +1,60 @@
+import pg from 'pg';
+
+export type Db = pg.Pool;
+export type Tx = pg.PoolClient;
+/** Anything that runs a query: the pool, or a client inside a transaction. */
+export type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
+
+// int8 → number (ids and counts stay well below 2^53); dates stay Date.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export interface PoolOptions {
+  url: string;
+  max?: number;
+  /** Run as this role after connecting (the runtime role without audit UPDATE/DELETE). */
+  role?: string | null;
+  applicationName?: string;
+}
+
+export function createPool(opts: PoolOptions): Db {
+  const pool = new pg.Pool({
+    connectionString: opts.url,
+    max: opts.max ?? 10,
+    application_name: opts.applicationName ?? 'shouwang',
+    connectionTimeoutMillis: 10_000,
+    idleTimeoutMillis: 30_000,
+  });
+  if (opts.role) {
+    const role = opts.role;
+    pool.on('connect', (client) => {
+      client.query(`SET ROLE ${pg.escapeIdentifier(role)}`).catch(() => undefined);
+    });
+  }
+  // An idle client's error (server restart) must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/** Runs fn inside a transaction; rolls back on any error. */
+export async function withTx<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const client = await db.connect();
+  try {
+    await client.query('BEGIN');
+    const out = await fn(client);
+    await client.query('COMMIT');
+    return out;
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  } finally {
+    client.release();
+  }
+}
+
+/** Does the runtime role exist in this cluster (it is created by migration 001 where allowed)? */
+export async function runtimeRole(db: Queryable): Promise<string | null> {
+  const r = await db.query(
+    `SELECT 1 FROM pg_roles WHERE rolname = 'shouwang_app' AND pg_has_role(current_user, 'shouwang_app', 'MEMBER')`,
+  );
+  return r.rowCount ? 'shouwang_app' : null;
+}

@@ -1,0 +1,43 @@
+// One registry of coded errors. Services throw these; the HTTP layer maps them.
+
+export class AppError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly details?: Record<string, unknown>;
+  constructor(code: string, status: number, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'AppError';
+    this.code = code;
+    this.status = status;
+    if (details) this.details = details;
+  }
+}
+
+const make =
+  (code: string, status: number) =>
+  (message: string, details?: Record<string, unknown>): AppError =>
+    new AppError(code, status, message, details);
+
+export const errors = {
+  badRequest: make('bad_request', 400),
+  validation: make('validation_failed', 400),
+  unauthenticated: make('unauthenticated', 401),
+  invalidCredentials: make('invalid_credentials', 401),
+  accountLocked: make('account_locked', 423),
+  forbidden: make('forbidden', 403),
+  notFound: make('not_found', 404),
+  conflict: make('conflict', 409),
+  tooLarge: make('payload_too_large', 413),
+  unavailable: make('unavailable', 503),
+  // token and grant codes used by the access layer and media edge
+  tokenMissing: make('token_missing', 401),
+  tokenInvalid: make('token_invalid', 401),
+  tokenExpired: make('token_expired', 401),
+  grantExpired: make('grant_expired', 403),
+  grantRevoked: make('grant_revoked', 403),
+  cameraOffline: make('camera_offline', 503),
+} as const;
+
+export function isAppError(e: unknown): e is AppError {
+  return e instanceof AppError;
+}

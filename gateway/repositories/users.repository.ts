@@ -1,0 +1,79 @@
+import type { Queryable } from '../db/pool.ts';
+import type { Role, Uuid } from '../domain/types.ts';
+
+export interface User {
+  id: Uuid;
+  username: string;
+  displayName: string;
+  role: Role;
+  jurisdictionId: Uuid;
+  phone: string | null;
+  disabled: boolean;
+}
+export interface UserWithHash extends User {
+  passwordHash: string;
+}
+
+const COLS = `id, username, display_name AS "displayName", role, jurisdiction_id AS "jurisdictionId", phone, disabled`;
+
+export function usersRepository(db: Queryable) {
+  return {
+    async upsert(
+      u: { username: string; displayName: string; role: Role; jurisdictionId: Uuid; phone?: string | null; passwordHash: string },
+      q: Queryable = db,
+    ): Promise<User> {
+      const { rows } = await q.query<User>(
+        `INSERT INTO users (username, display_name, role, jurisdiction_id, phone, password_hash)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (username) DO UPDATE SET display_name = EXCLUDED.display_name, role = EXCLUDED.role,
+           jurisdiction_id = EXCLUDED.jurisdiction_id, phone = EXCLUDED.phone, updated_at = now()
+         RETURNING ${COLS}`,
+        [u.username, u.displayName, u.role, u.jurisdictionId, u.phone ?? null, u.passwordHash],
+      );
+      return rows[0]!;
+    },
+    async byUsernameWithHash(username: string): Promise<UserWithHash | undefined> {
+      const { rows } = await db.query<UserWithHash>(
+        `SELECT ${COLS}, password_hash AS "passwordHash" FROM users WHERE username = $1`,
+        [username],
+      );
+      return rows[0];
+    },
+    async byId(id: Uuid): Promise<User | undefined> {
+      const { rows } = await db.query<User>(`SELECT ${COLS} FROM users WHERE id = $1`, [id]);
+      return rows[0];
+    },
+    async byUsername(username: string): Promise<User | undefined> {
+      const { rows } = await db.query<User>(`SELECT ${COLS} FROM users WHERE username = $1`, [username]);
+      return rows[0];
+    },
+    async list(filter: { jurisdictionId?: Uuid; role?: Role } = {}): Promise<User[]> {
+      const { rows } = await db.query<User>(
+        `SELECT ${COLS} FROM users WHERE ($1::uuid IS NULL OR jurisdiction_id = $1) AND ($2::text IS NULL OR role = $2) ORDER BY username`,
+        [filter.jurisdictionId ?? null, filter.role ?? null],
+      );
+      return rows;
+    },
+    async setDisabled(id: Uuid, disabled: boolean, q: Queryable = db): Promise<boolean> {
+      const r = await q.query('UPDATE users SET disabled = $2, updated_at = now() WHERE id = $1', [id, disabled]);
+      return (r.rowCount ?? 0) > 0;
+    },
+    async setPasswordHash(id: Uuid, hash: string, q: Queryable = db): Promise<void> {
+      await q.query('UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1', [id, hash]);
+    },
+    async recordFailure(username: string, ip: string | null): Promise<void> {
+      await db.query('INSERT INTO login_failures (username, ip) VALUES ($1, $2)', [username, ip]);
+    },
+    async failuresSince(username: string, since: Date): Promise<number> {
+      const { rows } = await db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM login_failures WHERE username = $1 AND at >= $2',
+        [username, since],
+      );
+      return rows[0]!.n;
+    },
+    async clearFailures(username: string): Promise<void> {
+      await db.query('DELETE FROM login_failures WHERE username = $1', [username]);
+    },
+  };
+}
+export type UsersRepository = ReturnType<typeof usersRepository>;
