@@ -19,17 +19,13 @@ export interface PoolOptions {
 export function createPool(opts: PoolOptions): Db {
   const pool = new pg.Pool({
     connectionString: opts.url,
+    // Role set in the startup packet, so no query can run before it takes effect.
+    ...(opts.role ? { options: `-c role=${opts.role}` } : {}),
     max: opts.max ?? 10,
     application_name: opts.applicationName ?? 'shouwang',
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
   });
-  if (opts.role) {
-    const role = opts.role;
-    pool.on('connect', (client) => {
-      client.query(`SET ROLE ${pg.escapeIdentifier(role)}`).catch(() => undefined);
-    });
-  }
   // An idle client's error (server restart) must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
   return pool;
