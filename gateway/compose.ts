@@ -7,19 +7,59 @@ import { sessionsRepository } from './repositories/sessions.repository.ts';
 import { auditRepository } from './repositories/audit.repository.ts';
 import { authService } from './auth/auth.service.ts';
 import { jurisdictionService } from './services/jurisdiction.service.ts';
+import { camerasRepository } from './repositories/cameras.repository.ts';
+import { enrolmentService } from './cameras/enrolment.service.ts';
+import { healthMonitor, onvifHealthProbe } from './cameras/health-monitor.ts';
+import { credentialCipherFrom } from './cameras/credential-key.ts';
+import { probeCamera } from '../camera-adapters/onvif/index.ts';
+import type { EventPublisher, GatewayEvent } from './events/types.ts';
 
 /** Builds every component from config and a database pool; the only place that wires them. */
-export async function composeGateway(opts: { config: Config; db: Db; log: Logger }) {
+export async function composeGateway(opts: { config: Config; db: Db; log: Logger; ephemeralKeys?: boolean }) {
   const { config, db, log } = opts;
   const repos = {
     jurisdictions: jurisdictionsRepository(db),
     users: usersRepository(db),
     sessions: sessionsRepository(db),
     audit: auditRepository(db),
+    cameras: camerasRepository(db),
   };
   const closers: Array<() => Promise<void>> = [];
   const auth = authService({ users: repos.users, sessions: repos.sessions, audit: repos.audit, config: config.auth });
   const jurisdictions = jurisdictionService({ repo: repos.jurisdictions, db });
+
+  // Local listeners of gateway events (the ws hub and cross-process bus subscribe here).
+  const eventListeners = new Set<(e: GatewayEvent) => void>();
+  const events: EventPublisher & { subscribe(fn: (e: GatewayEvent) => void): () => void } = {
+    publish(e) {
+      const stamped = { ...e, at: e.at ?? new Date().toISOString() };
+      for (const l of eventListeners) l(stamped);
+    },
+    subscribe(fn) {
+      eventListeners.add(fn);
+      return () => eventListeners.delete(fn);
+    },
+  };
+  // Access-relevant camera changes (sharing, jurisdiction, disable, remove): the media edge re-checks open sessions.
+  const cameraChangeListeners = new Set<(cameraId: string) => void>();
+
+  const cipher = credentialCipherFrom(config, { ephemeral: opts.ephemeralKeys ?? config.profile === 'test' });
+  const enrolment = enrolmentService({
+    db, cameras: repos.cameras, users: repos.users, audit: repos.audit, jurisdictions, jurisdictionsRepo: repos.jurisdictions,
+    cipher, probe: probeCamera, events, probeDeadlineMs: config.cameras.probeDeadlineMs,
+    onCameraChanged: (id) => {
+      for (const l of cameraChangeListeners) l(id);
+    },
+  });
+  const health = healthMonitor({
+    cameras: repos.cameras, cipher, events, log,
+    probe: onvifHealthProbe({ slowMs: config.cameras.healthSlowMs, maxClockSkewMs: config.cameras.healthMaxClockSkewMs }),
+    config: {
+      intervalMs: config.cameras.healthIntervalMs, jitter: config.cameras.healthJitter, concurrency: config.cameras.healthConcurrency,
+      probeDeadlineMs: config.cameras.healthDeadlineMs, slowMs: config.cameras.healthSlowMs, maxClockSkewMs: config.cameras.healthMaxClockSkewMs,
+    },
+  });
+  closers.push(() => health.stop());
 
   return {
     config,
@@ -28,6 +68,14 @@ export async function composeGateway(opts: { config: Config; db: Db; log: Logger
     repos,
     auth,
     jurisdictions,
+    events,
+    cipher,
+    enrolment,
+    health,
+    onCameraChanged(fn: (cameraId: string) => void): () => void {
+      cameraChangeListeners.add(fn);
+      return () => cameraChangeListeners.delete(fn);
+    },
     async close(): Promise<void> {
       for (const c of closers.reverse()) await c().catch((e) => log.warn({ err: e }, 'close failed'));
     },

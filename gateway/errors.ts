@@ -27,6 +27,8 @@ export const errors = {
   forbidden: make('forbidden', 403),
   notFound: make('not_found', 404),
   conflict: make('conflict', 409),
+  unprocessable: make('unprocessable', 422),
+  outsideJurisdiction: make('outside_jurisdiction', 422),
   tooLarge: make('payload_too_large', 413),
   unavailable: make('unavailable', 503),
   // token and grant codes used by the access layer and media edge
@@ -36,6 +38,15 @@ export const errors = {
   grantExpired: make('grant_expired', 403),
   grantRevoked: make('grant_revoked', 403),
   cameraOffline: make('camera_offline', 503),
+  // grants and agreements
+  accessDenied: make('access_denied', 403),
+  noAgreement: make('no_agreement', 403),
+  outsideAgreement: make('outside_agreement', 403),
+  notApprover: make('not_approver', 403),
+  grantNotPending: make('grant_not_pending', 409),
+  staleVersion: make('stale_version', 409),
+  narrowNotSubset: make('narrow_not_subset', 400),
+  cameraNotRequestable: make('camera_not_requestable', 403),
 } as const;
 
 export function isAppError(e: unknown): e is AppError {

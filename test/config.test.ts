@@ -25,7 +25,9 @@ describe('config', () => {
   });
   it('production refuses a public address without TLS, and demo data', () => {
     expect(load({ profile: 'production', demo: false, http: { host: '0.0.0.0' } })).toThrow(/TLS/);
-    expect(load({ profile: 'production', demo: false, http: { host: '0.0.0.0', behindTlsProxy: true } })).not.toThrow();
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(load({ profile: 'production', demo: false, http: { host: '0.0.0.0', behindTlsProxy: true }, secrets: { credentialKey: key } })).not.toThrow();
+    expect(load({ profile: 'production', demo: false, http: { host: '0.0.0.0', behindTlsProxy: true } })).toThrow(/credentialKey/);
     expect(load({ profile: 'production', demo: true })).toThrow(/demo/);
   });
 });

@@ -124,10 +124,15 @@ function validateSemantics(cfg: Config): void {
   if (cfg.profile === 'production' && cfg.demo) {
     throw new ConfigError(`invalid config 'demo' = true: demo data and printed passwords are not allowed in the production profile`);
   }
-  if (cfg.secrets.credentialKey !== null) {
-    const buf = Buffer.from(cfg.secrets.credentialKey, 'base64');
-    if (buf.length !== 32) {
-      throw new ConfigError(`invalid config 'secrets.credentialKey': must be 32 bytes, base64-encoded (got ${buf.length} bytes)`);
-    }
+  const keys: Array<[string, string]> = [
+    ...(cfg.secrets.credentialKey !== null ? [['secrets.credentialKey', cfg.secrets.credentialKey] as [string, string]] : []),
+    ...cfg.secrets.previousCredentialKeys.map((k, i) => [`secrets.previousCredentialKeys.${i}`, k] as [string, string]),
+  ];
+  for (const [key, value] of keys) {
+    const buf = Buffer.from(value, 'base64');
+    if (buf.length !== 32) throw new ConfigError(`invalid config '${key}': must be 32 bytes, base64-encoded (got ${buf.length} bytes)`);
+  }
+  if (cfg.profile === 'production' && cfg.secrets.credentialKey === null) {
+    throw new ConfigError(`invalid config 'secrets.credentialKey' = null: the production profile needs a configured key (32 bytes, base64)`);
   }
 }

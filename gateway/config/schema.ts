@@ -50,6 +50,24 @@ export const ConfigSchema = Type.Object(
       {
         /** 32-byte key, base64, for camera credentials at rest (AES-256-GCM). Demo mode generates one into the data dir. */
         credentialKey: Type.Union([Type.String(), Type.Null()], { default: null }),
+        /** Older keys, still accepted for decryption until every camera was re-encrypted (rotation). */
+        previousCredentialKeys: Type.Array(Type.String(), { default: [], maxItems: 10 }),
+        /** Where a generated key is kept when credentialKey is not set (development and demo only). */
+        credentialKeyFile: Type.String({ minLength: 1, default: './data/credential.key' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    cameras: Type.Object(
+      {
+        probeDeadlineMs: Type.Integer({ minimum: 200, maximum: 60_000, default: 5000 }),
+        bulkConcurrency: Type.Integer({ minimum: 1, maximum: 512, default: 32 }),
+        healthIntervalMs: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 60_000 }),
+        healthJitter: Type.Number({ minimum: 0, maximum: 0.5, default: 0.1 }),
+        healthConcurrency: Type.Integer({ minimum: 1, maximum: 2048, default: 128 }),
+        healthDeadlineMs: Type.Integer({ minimum: 200, maximum: 60_000, default: 3000 }),
+        healthSlowMs: Type.Integer({ minimum: 50, maximum: 60_000, default: 2000 }),
+        healthMaxClockSkewMs: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: 300_000 }),
+        healthEnabled: Type.Boolean({ default: true }),
       },
       { additionalProperties: false, default: {} },
     ),

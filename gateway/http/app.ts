@@ -13,6 +13,7 @@ import healthRoutes from './routes/health.ts';
 import authRoutes from './routes/auth.ts';
 import jurisdictionRoutes from './routes/jurisdictions.ts';
 import auditRoutes from './routes/audit.ts';
+import cameraRoutes from './routes/cameras.ts';
 
 export type App = FastifyInstance & { withTypeProvider: () => FastifyInstance };
 export type TypedApp = ReturnType<typeof typed>;
@@ -69,6 +70,7 @@ export async function buildApp(gw: Gateway, opts: BuildAppOptions = {}): Promise
     await authRoutes(typed(a), gw);
     await jurisdictionRoutes(typed(a), gw);
     await auditRoutes(typed(a), gw);
+    await cameraRoutes(typed(a), gw);
   }, { prefix: '/api/v1' });
   for (const p of opts.plugins ?? []) await app.register(p);
   return app;

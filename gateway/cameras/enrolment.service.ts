@@ -1,0 +1,297 @@
+import { randomBytes } from 'node:crypto';
+import type { Db } from '../db/pool.ts';
+import { withTx } from '../db/pool.ts';
+import { errors, AppError } from '../errors.ts';
+import type { OwnerClass, SharingMode, Subject, Uuid } from '../domain/types.ts';
+import { decide } from '../access/policy.ts';
+import { camerasRepository, toCameraResource, type Camera, type CameraProfile, type CamerasRepository } from '../repositories/cameras.repository.ts';
+import type { UsersRepository } from '../repositories/users.repository.ts';
+import { usersRepository } from '../repositories/users.repository.ts';
+import type { AuditRepository } from '../repositories/audit.repository.ts';
+import type { JurisdictionService } from '../services/jurisdiction.service.ts';
+import type { JurisdictionsRepository } from '../repositories/jurisdictions.repository.ts';
+import type { EventPublisher } from '../events/types.ts';
+import type { CredentialCipher } from './credentials.ts';
+import { newDeviceId } from './device-id.ts';
+import { OnvifError, type ProbeOptions, type ProbeResult } from '../../camera-adapters/onvif/index.ts';
+
+export interface EnrolInput {
+  host: string;
+  port: number;
+  username: string;
+  password: string;
+  name?: string;
+  ownerClass: OwnerClass;
+  lat: number;
+  lon: number;
+  address?: string | null;
+  ownerName?: string | null;
+  ownerPhone?: string | null;
+  /** Existing household_owner user; else one is found or created from the phone number. */
+  ownerUserId?: Uuid | null;
+  sharingMode?: SharingMode | null;
+  consentDate?: string | null;
+  consentDocumentRef?: string | null;
+  delegatedToCommittee?: boolean;
+}
+
+export type Prober = (opts: ProbeOptions) => Promise<ProbeResult>;
+
+export interface EnrolmentDeps {
+  db: Db;
+  cameras: CamerasRepository;
+  users: UsersRepository;
+  audit: AuditRepository;
+  jurisdictions: JurisdictionService;
+  jurisdictionsRepo: JurisdictionsRepository;
+  cipher: CredentialCipher;
+  probe: Prober;
+  events: EventPublisher;
+  probeDeadlineMs: number;
+  /** Called when a camera's access-relevant facts change (sharing, jurisdiction, disable, remove). */
+  onCameraChanged?: (cameraId: Uuid) => void;
+}
+
+const HOST_RE = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$|^\[?[0-9a-fA-F:]+\]?$/;
+const PHONE_RE = /^\+?[0-9][0-9 -]{5,19}$/;
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Checks an enrolment's fields; returns the first problem as a sentence, or null. */
+export function validateEnrolInput(i: EnrolInput): string | null {
+  if (!i.host || i.host.length > 253 || !HOST_RE.test(i.host)) return `address '${i.host}' is not a host name or IP address`;
+  if (!Number.isInteger(i.port) || i.port < 1 || i.port > 65535) return `port '${i.port}' is not 1–65535`;
+  if (!i.username || i.username.length > 128) return 'username is required (at most 128 characters)';
+  if (i.password.length > 256) return 'password is longer than 256 characters';
+  if (!Number.isFinite(i.lat) || i.lat < -90 || i.lat > 90) return `latitude '${i.lat}' is not between -90 and 90`;
+  if (!Number.isFinite(i.lon) || i.lon < -180 || i.lon > 180) return `longitude '${i.lon}' is not between -180 and 180`;
+  if (i.name && i.name.length > 200) return 'name is longer than 200 characters';
+  if (i.ownerClass === 'household') {
+    if (!i.sharingMode) return 'a household camera needs the owner\'s sharing mode (station, on_request or never_live)';
+    if (!i.consentDate || !DATE_RE.test(i.consentDate) || Number.isNaN(Date.parse(i.consentDate))) return `consent date '${i.consentDate ?? ''}' is not a date (YYYY-MM-DD)`;
+    if (Date.parse(i.consentDate) > Date.now() + 86_400_000) return `consent date ${i.consentDate} is in the future`;
+    if (!i.ownerUserId && !(i.ownerName && i.ownerPhone)) return 'a household camera needs its owner (name and phone)';
+    if (i.ownerPhone && !PHONE_RE.test(i.ownerPhone)) return `owner phone '${i.ownerPhone}' is not a phone number`;
+    if (i.ownerName && i.ownerName.length > 100) return 'owner name is longer than 100 characters';
+  } else if (i.sharingMode) {
+    return 'only household cameras have a sharing mode';
+  }
+  return null;
+}
+
+/** A probe failure as the coded reason a person reads. */
+export function probeFailure(e: unknown): AppError {
+  if (e instanceof OnvifError) {
+    const what: Record<string, string> = {
+      unreachable: 'camera is unreachable',
+      timeout: 'camera did not answer in time',
+      too_large: 'camera sent an oversized response',
+      not_onvif: 'device does not speak ONVIF',
+      auth_failed: 'camera refused the username or password',
+      uri_rejected: 'camera returned a stream or snapshot address that is not its own',
+    };
+    return new AppError(`camera_${e.code}`, 422, `${what[e.code] ?? 'camera gave a bad answer'}: ${e.message}`);
+  }
+  if (e instanceof AppError) return e;
+  return new AppError('camera_bad_response', 422, `probe failed: ${(e as Error).message}`);
+}
+
+export function enrolmentService(deps: EnrolmentDeps) {
+  const { db, cameras, audit, cipher } = deps;
+
+  async function locate(i: EnrolInput) {
+    const where = await deps.jurisdictions.lookup(i.lat, i.lon);
+    if (!where.station) {
+      throw errors.outsideJurisdiction(`location ${i.lat}, ${i.lon} is outside every station's boundary`);
+    }
+    return where;
+  }
+
+  async function probe(i: Pick<EnrolInput, 'host' | 'port' | 'username' | 'password'>): Promise<ProbeResult> {
+    try {
+      return await deps.probe({ host: i.host, port: i.port, username: i.username, password: i.password, deadlineMs: deps.probeDeadlineMs, maxBytes: 1024 * 1024 });
+    } catch (e) {
+      throw probeFailure(e);
+    }
+  }
+
+  function profilesOf(p: ProbeResult): CameraProfile[] {
+    return p.profiles.slice(0, 8).map((x) => ({
+      token: x.token, name: x.name, encoding: x.encoding ?? 'unknown', width: x.width ?? 0, height: x.height ?? 0,
+      fps: x.fps, bitrateKbps: x.bitrateKbps, streamUri: x.streamUri, snapshotUri: x.snapshotUri,
+    }));
+  }
+
+  /** The household owner's account: given, or found by phone in the village, or created without a password. */
+  async function ownerFor(i: EnrolInput, villageId: Uuid | null, stationId: Uuid, tx: Parameters<typeof usersRepository>[0]): Promise<Uuid | null> {
+    if (i.ownerClass !== 'household') return null;
+    if (i.ownerUserId) return i.ownerUserId;
+    const phone = i.ownerPhone!.replace(/[^0-9+]/g, '');
+    const username = `owner-${phone.replace(/\+/g, '')}`;
+    const users = usersRepository(tx);
+    const existing = await users.byUsername(username);
+    if (existing) return existing.id;
+    // No password: the village committee activates the account when the owner asks to log in.
+    const u = await users.upsert({ username, displayName: i.ownerName!, role: 'household_owner', jurisdictionId: villageId ?? stationId, phone, passwordHash: `!disabled:${randomBytes(8).toString('hex')}` }, tx);
+    return u.id;
+  }
+
+  return {
+    validate: validateEnrolInput,
+    probe,
+    mayManage: (actor: Subject, id: Uuid) => mustManage(actor, id).then(() => undefined),
+    locate,
+
+    /** Checks the actor may enrol at that location; returns the resolved station/village. */
+    async authorise(actor: Subject, i: EnrolInput) {
+      const where = await locate(i);
+      const resource = toCameraResource({
+        id: '00000000-0000-0000-0000-000000000000', ownerClass: i.ownerClass, stationId: where.station!.id, villageId: where.village?.id ?? null,
+        ownerUserId: i.ownerUserId ?? null, sharingMode: i.sharingMode ?? null, delegatedToCommittee: i.delegatedToCommittee ?? false, enabled: true, removedAt: null,
+      });
+      const d = decide(actor, 'enrol', resource, { now: new Date(), villageCommitteeMayView: false });
+      if (!d.allow) throw errors.forbidden(`you may not enrol a ${i.ownerClass} camera at ${where.village?.name ?? where.station!.name}: ${d.message}`, { reason: d.reason });
+      if (i.ownerClass === 'household' && !where.village) {
+        throw errors.outsideJurisdiction(`household cameras must be inside a village boundary; ${i.lat}, ${i.lon} is not`);
+      }
+      return where;
+    },
+
+    /** Enrols one camera: validate, authorise, probe, store (camera, consent, audit) in one transaction. */
+    async enrol(actor: Subject & { username?: string }, i: EnrolInput, probed?: ProbeResult): Promise<Camera> {
+      const problem = validateEnrolInput(i);
+      if (problem) throw errors.validation(problem);
+      const where = await this.authorise(actor, i);
+      if (await cameras.byEndpoint(i.host, i.port)) throw errors.conflict(`a camera at ${i.host}:${i.port} is already enrolled`);
+      const p = probed ?? (await probe(i));
+      const station = where.station!;
+      const id = await withTx(db, async (tx) => {
+        const repo = camerasRepository(tx);
+        const ownerUserId = await ownerFor(i, where.village?.id ?? null, station.id, tx);
+        const id = await repo.insert({
+          deviceId: newDeviceId(station.code, i.ownerClass),
+          name: i.name?.trim() || `${p.device.manufacturer} ${p.device.model}`.trim() || `${i.host}:${i.port}`,
+          ownerClass: i.ownerClass, stationId: station.id, villageId: where.village?.id ?? null, ownerUserId,
+          ownerName: i.ownerName ?? null, ownerPhone: i.ownerPhone ?? null, address: i.address ?? null,
+          sharingMode: i.ownerClass === 'household' ? i.sharingMode! : null, delegatedToCommittee: i.delegatedToCommittee ?? false,
+          lat: i.lat, lon: i.lon, jurisdictionOverride: null, onvifHost: i.host, onvifPort: i.port,
+          credentialsEnc: cipher.encrypt({ username: i.username, password: i.password }),
+          deviceInfo: { ...p.device }, clockOffsetMs: Math.max(-2e9, Math.min(2e9, Math.round(p.clockOffsetMs))), profiles: profilesOf(p),
+          enabled: true, enrolledBy: actor.userId,
+        }, tx);
+        if (i.ownerClass === 'household') {
+          await repo.addConsent({ cameraId: id, sharingMode: i.sharingMode!, consentDate: i.consentDate!, recordedBy: actor.userId, documentRef: i.consentDocumentRef ?? null }, tx);
+        }
+        await audit.append({
+          action: 'camera.enrol', outcome: 'ok', actorUserId: actor.userId, actorName: actor.username ?? null, cameraId: id, stationId: station.id,
+          details: { host: i.host, port: i.port, ownerClass: i.ownerClass, sharingMode: i.sharingMode ?? null, consentDate: i.consentDate ?? null },
+        }, tx);
+        return id;
+      });
+      deps.events.publish({ type: 'camera.enrolled', stationIds: [station.id], payload: { cameraId: id } });
+      return (await cameras.byId(id))!;
+    },
+
+    /** Applies a CSV row to an already-enrolled camera; returns whether anything changed. */
+    async updateFromRow(actor: Subject & { username?: string }, existing: Camera, i: EnrolInput): Promise<'updated' | 'unchanged'> {
+      await mustManage(actor, existing.id);
+      const creds = cipher.decrypt(existing.credentialsEnc);
+      const credsChanged = creds.username !== i.username || creds.password !== i.password;
+      const patch: Record<string, unknown> = {};
+      if (i.name && i.name !== existing.name) patch.name = i.name;
+      if ((i.address ?? null) !== existing.address) patch.address = i.address ?? null;
+      if ((i.ownerName ?? null) !== existing.ownerName) patch.ownerName = i.ownerName ?? null;
+      if ((i.ownerPhone ?? null) !== existing.ownerPhone) patch.ownerPhone = i.ownerPhone ?? null;
+      if (Math.abs(i.lat - existing.lat) > 1e-9 || Math.abs(i.lon - existing.lon) > 1e-9) {
+        const where = await this.authorise(actor, i);
+        Object.assign(patch, { lat: i.lat, lon: i.lon, stationId: where.station!.id, villageId: where.village?.id ?? null });
+      }
+      const sharingChanged = existing.ownerClass === 'household' && i.sharingMode && i.sharingMode !== existing.sharingMode;
+      if (sharingChanged) patch.sharingMode = i.sharingMode;
+      let probed: ProbeResult | null = null;
+      if (credsChanged) {
+        probed = await probe(i);
+        Object.assign(patch, { credentialsEnc: cipher.encrypt({ username: i.username, password: i.password }), profiles: profilesOf(probed), deviceInfo: { ...probed.device } });
+      }
+      if (Object.keys(patch).length === 0) return 'unchanged';
+      await withTx(db, async (tx) => {
+        await camerasRepository(tx).update(existing.id, patch as never, tx);
+        if (sharingChanged) {
+          await camerasRepository(tx).addConsent({ cameraId: existing.id, sharingMode: i.sharingMode!, consentDate: i.consentDate!, recordedBy: actor.userId, documentRef: i.consentDocumentRef ?? null }, tx);
+        }
+        await audit.append({
+          action: 'camera.update', outcome: 'ok', actorUserId: actor.userId, actorName: actor.username ?? null, cameraId: existing.id, stationId: existing.stationId,
+          details: { fields: Object.keys(patch).map((k) => (k === 'credentialsEnc' ? 'credentials' : k)) },
+        }, tx);
+      });
+      if (sharingChanged || patch.stationId) deps.onCameraChanged?.(existing.id);
+      return 'updated';
+    },
+
+    async reprobe(actor: Subject & { username?: string }, id: Uuid): Promise<Camera> {
+      const cam = await mustManage(actor, id);
+      const creds = cipher.decrypt(cam.credentialsEnc);
+      const p = await probe({ host: cam.onvifHost, port: cam.onvifPort, ...creds });
+      await cameras.update(id, { profiles: profilesOf(p), deviceInfo: { ...p.device }, clockOffsetMs: Math.round(p.clockOffsetMs) });
+      await audit.append({ action: 'camera.reprobe', outcome: 'ok', actorUserId: actor.userId, actorName: actor.username ?? null, cameraId: id, stationId: cam.stationId });
+      return (await cameras.byId(id))!;
+    },
+
+    async setEnabled(actor: Subject & { username?: string }, id: Uuid, enabled: boolean): Promise<Camera> {
+      const cam = await mustManage(actor, id);
+      await withTx(db, async (tx) => {
+        await camerasRepository(tx).update(id, { enabled }, tx);
+        await audit.append({ action: enabled ? 'camera.enable' : 'camera.disable', outcome: 'ok', actorUserId: actor.userId, actorName: actor.username ?? null, cameraId: id, stationId: cam.stationId }, tx);
+      });
+      deps.onCameraChanged?.(id);
+      return (await cameras.byId(id))!;
+    },
+
+    /** Removal keeps the row (and so the audit history that names it); the camera disappears from lists. */
+    async remove(actor: Subject & { username?: string }, id: Uuid): Promise<void> {
+      const cam = await mustManage(actor, id);
+      await withTx(db, async (tx) => {
+        await camerasRepository(tx).markRemoved(id, tx);
+        await audit.append({ action: 'camera.remove', outcome: 'ok', actorUserId: actor.userId, actorName: actor.username ?? null, cameraId: id, stationId: cam.stationId }, tx);
+      });
+      deps.onCameraChanged?.(id);
+    },
+
+    /** Owner (or delegated committee / station) changes the sharing mode with a new consent record. */
+    async setSharing(actor: Subject & { username?: string }, id: Uuid, s: { sharingMode: SharingMode; consentDate: string; documentRef?: string | null; delegatedToCommittee?: boolean }): Promise<Camera> {
+      const cam = await mustManage(actor, id);
+      if (cam.ownerClass !== 'household') throw errors.validation('only household cameras have a sharing mode');
+      if (!DATE_RE.test(s.consentDate)) throw errors.validation(`consent date '${s.consentDate}' is not YYYY-MM-DD`);
+      await withTx(db, async (tx) => {
+        const repo = camerasRepository(tx);
+        await repo.update(id, { sharingMode: s.sharingMode, ...(s.delegatedToCommittee !== undefined ? { delegatedToCommittee: s.delegatedToCommittee } : {}) }, tx);
+        await repo.addConsent({ cameraId: id, sharingMode: s.sharingMode, consentDate: s.consentDate, recordedBy: actor.userId, documentRef: s.documentRef ?? null }, tx);
+        await audit.append({ action: 'camera.sharing', outcome: 'ok', actorUserId: actor.userId, actorName: actor.username ?? null, cameraId: id, stationId: cam.stationId, details: { from: cam.sharingMode, to: s.sharingMode, consentDate: s.consentDate } }, tx);
+      });
+      deps.onCameraChanged?.(id);
+      return (await cameras.byId(id))!;
+    },
+
+    /** A system admin moves a camera to another station, with a reason in the audit log. */
+    async overrideJurisdiction(actor: Subject & { username?: string }, id: Uuid, stationCode: string, reason: string): Promise<Camera> {
+      const cam = await mustManage(actor, id);
+      if (actor.role !== 'system_admin') throw errors.forbidden('only a system admin may override a camera\'s jurisdiction');
+      const st = await deps.jurisdictionsRepo.byCode(stationCode);
+      if (!st || st.kind !== 'station') throw errors.validation(`${stationCode} is not a station`);
+      await withTx(db, async (tx) => {
+        await camerasRepository(tx).update(id, { stationId: st.id, villageId: null, jurisdictionOverride: reason }, tx);
+        await audit.append({ action: 'camera.jurisdiction_override', outcome: 'ok', actorUserId: actor.userId, actorName: actor.username ?? null, cameraId: id, stationId: st.id, reason, details: { from: cam.stationId, to: st.id } }, tx);
+      });
+      deps.onCameraChanged?.(id);
+      return (await cameras.byId(id))!;
+    },
+  };
+
+  async function mustManage(actor: Subject, id: Uuid): Promise<Camera> {
+    const cam = await cameras.byId(id);
+    if (!cam || cam.removedAt) throw errors.notFound('no such camera');
+    const d = decide(actor, 'manage', toCameraResource(cam), { now: new Date(), villageCommitteeMayView: false });
+    if (!d.allow) throw errors.forbidden(`you may not manage this camera: ${d.message}`, { reason: d.reason });
+    return cam;
+  }
+}
+export type EnrolmentService = ReturnType<typeof enrolmentService>;
