@@ -10,6 +10,7 @@ import { startEmbedded, type EmbeddedServer } from './db/embedded.ts';
 import { composeGateway } from './compose.ts';
 import { buildApp } from './http/app.ts';
 import { loadDemo, DEMO_PASSWORD } from './demo/load-demo.ts';
+import { startDemoCameras } from './demo/demo-cameras.ts';
 
 function fail(message: string): never {
   process.stderr.write(`shouwang: ${message}\n`);
@@ -67,6 +68,8 @@ export async function main(): Promise<void> {
 
   const gw = await composeGateway({ config, db: db!, log });
   if (config.demo) await loadDemo(gw);
+  const demoSim = config.demo ? await startDemoCameras(gw) : null;
+  if (config.cameras.healthEnabled) gw.health.start();
   const https = config.http.tlsCert && config.http.tlsKey
     ? { cert: readFileSync(config.http.tlsCert), key: readFileSync(config.http.tlsKey) }
     : null;
@@ -81,6 +84,7 @@ export async function main(): Promise<void> {
     force.unref();
     await app.close().catch(() => undefined);
     await gw.close();
+    await demoSim?.close().catch(() => undefined);
     await stopAll();
     process.exit(0);
   };
