@@ -184,3 +184,22 @@ describe('health', () => {
     expect((await t.gw.repos.cameras.byId(victim.id))!.state).toBe('online');
   });
 });
+
+describe('credential key rotation', () => {
+  it('re-encrypts with the new key; old blobs still decrypt meanwhile', async () => {
+    const { CredentialCipher } = await import('../gateway/cameras/credentials.ts');
+    const { reencryptCredentials } = await import('../gateway/cameras/rotate-credentials.ts');
+    const { randomBytes } = await import('node:crypto');
+    const before = (await t.gw.repos.cameras.list({}))[0]!;
+    const plain = t.gw.cipher.decrypt(before.credentialsEnc);
+    // The test gateway's key is ephemeral: pull it out by decrypting with a ring that has a new key first and the old one second.
+    const oldKeyRing = t.gw.cipher as unknown as { keys: Map<string, Buffer> };
+    const rotated = new CredentialCipher([randomBytes(32), ...oldKeyRing.keys.values()]);
+    const r = await reencryptCredentials(t.tdb.db, rotated);
+    expect(r.reencrypted).toBe(r.checked);
+    const after = (await t.gw.repos.cameras.byId(before.id))!;
+    expect(after.credentialsEnc.startsWith(rotated.activeKid + '.')).toBe(true);
+    expect(rotated.decrypt(after.credentialsEnc)).toEqual(plain);
+    expect((await reencryptCredentials(t.tdb.db, rotated)).reencrypted).toBe(0);
+  });
+});

@@ -209,12 +209,12 @@ export function camerasRepository(db: Queryable) {
     },
 
     /** Enabled cameras to probe, a page at a time (only what the health sweep needs). */
-    async probeTargets(afterId: Uuid | null, limit: number): Promise<Array<{ id: Uuid; onvifHost: string; onvifPort: number; stationId: Uuid; credentialsEnc: string; state: string; flaps: number }>> {
+    async probeTargets(afterId: Uuid | null, limit: number, opts: { includeDisabled?: boolean } = {}): Promise<Array<{ id: Uuid; onvifHost: string; onvifPort: number; stationId: Uuid; credentialsEnc: string; state: string; flaps: number }>> {
       const { rows } = await db.query(
         `SELECT c.id, c.onvif_host AS "onvifHost", c.onvif_port AS "onvifPort", c.station_id AS "stationId",
                 c.credentials_enc AS "credentialsEnc", COALESCE(h.state, 'unknown') AS state, COALESCE(h.flaps, 0) AS flaps
-         FROM ${FROM} WHERE c.removed_at IS NULL AND c.enabled AND ($1::uuid IS NULL OR c.id > $1) ORDER BY c.id LIMIT $2`,
-        [afterId, limit],
+         FROM ${FROM} WHERE c.removed_at IS NULL AND (c.enabled OR $3) AND ($1::uuid IS NULL OR c.id > $1) ORDER BY c.id LIMIT $2`,
+        [afterId, limit, opts.includeDisabled ?? false],
       );
       return rows as never;
     },
