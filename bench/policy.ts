@@ -10,6 +10,7 @@ import { decide } from '../gateway/access/policy.ts';
 import { RevocationRegistry } from '../gateway/access/revocations.ts';
 import { KeyRing, VerifiedTokenCache, issuePlayToken, type PlayTokenInput } from '../gateway/access/tokens.ts';
 import type { Action, CameraResource, DecisionContext, GrantView, SharingMode, Subject } from '../gateway/domain/types.ts';
+import { runGrantFigures } from './support/grants-e2e.ts';
 
 export interface PolicyBenchOptions {
   cameras?: number;
@@ -21,6 +22,8 @@ export interface PolicyBenchOptions {
   /** Checks timed with the token cache off (every check verifies a signature). */
   uncachedChecks?: number;
   seed?: number;
+  /** Also measure approval → play and cross-process revocation over a real database (default true). */
+  endToEnd?: boolean;
 }
 
 /** Keys are stable; other benches (approval_to_play_ms, cross_process_revoke_ms_p99) add their own. */
@@ -288,7 +291,10 @@ export async function run(opts: PolicyBenchOptions = {}): Promise<PolicyBenchRes
   decideTimes.sort();
   checkTimes.sort();
   uncachedTimes.sort();
+  // End to end over PostgreSQL, API and ws: approval → play, revocation on process A → refusal on B.
+  const e2e = opts.endToEnd === false ? {} : await runGrantFigures();
   return {
+    ...e2e,
     cameras: w.cameras.size,
     grants: w.grants.size,
     check_p50_us: round(percentile(checkTimes, 50)),

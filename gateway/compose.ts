@@ -13,6 +13,13 @@ import { healthMonitor, onvifHealthProbe } from './cameras/health-monitor.ts';
 import { credentialCipherFrom } from './cameras/credential-key.ts';
 import { probeCamera } from '../camera-adapters/onvif/index.ts';
 import type { EventPublisher, GatewayEvent } from './events/types.ts';
+import { PgBus } from './events/pg-bus.ts';
+import { EventHub } from './events/hub.ts';
+import { agreementsRepository } from './repositories/agreements.repository.ts';
+import { grantsRepository } from './repositories/grants.repository.ts';
+import { createAccessRuntime } from './access/runtime.ts';
+import { playTokenService } from './access/play-token.service.ts';
+import { grantsService } from './grants/grants.service.ts';
 
 /** Builds every component from config and a database pool; the only place that wires them. */
 export async function composeGateway(opts: { config: Config; db: Db; log: Logger; ephemeralKeys?: boolean }) {
@@ -23,9 +30,18 @@ export async function composeGateway(opts: { config: Config; db: Db; log: Logger
     sessions: sessionsRepository(db),
     audit: auditRepository(db),
     cameras: camerasRepository(db),
+    agreements: agreementsRepository(db),
+    grants: grantsRepository(db),
   };
   const closers: Array<() => Promise<void>> = [];
-  const auth = authService({ users: repos.users, sessions: repos.sessions, audit: repos.audit, config: config.auth });
+  // One LISTEN connection per process: revocations, cache invalidations and ws events reach every gateway process.
+  const bus = new PgBus(db, log);
+  await bus.start();
+  closers.push(() => bus.close());
+  const auth = authService({
+    users: repos.users, sessions: repos.sessions, audit: repos.audit, config: config.auth,
+    onLogout: (c) => void bus.publish('session', { op: 'logout', ...c, at: new Date().toISOString() }),
+  });
   const jurisdictions = jurisdictionService({ repo: repos.jurisdictions, db });
 
   // Local listeners of gateway events (the ws hub and cross-process bus subscribe here).
@@ -42,6 +58,11 @@ export async function composeGateway(opts: { config: Config; db: Db; log: Logger
   };
   // Access-relevant camera changes (sharing, jurisdiction, disable, remove): the media edge re-checks open sessions.
   const cameraChangeListeners = new Set<(cameraId: string) => void>();
+  // Events go out through the bus, which delivers locally at once and to other processes by NOTIFY.
+  events.subscribe((e) => void bus.publish('event', e as unknown as Record<string, unknown>));
+  cameraChangeListeners.add((cameraId) => void bus.publish('camera', { op: 'changed', cameraId }));
+  const hub = new EventHub(bus, log);
+  closers.push(async () => hub.close());
 
   const cipher = credentialCipherFrom(config, { ephemeral: opts.ephemeralKeys ?? config.profile === 'test' });
   const enrolment = enrolmentService({
@@ -61,6 +82,28 @@ export async function composeGateway(opts: { config: Config; db: Db; log: Logger
   });
   closers.push(() => health.stop());
 
+  const access = await createAccessRuntime({
+    db, log, bus, users: repos.users, cameras: repos.cameras, grants: repos.grants, jurisdictions: repos.jurisdictions,
+    // Test gateways share one database with throwaway credential keys, so their signing key is stored unsealed.
+    cipher: config.profile === 'test' ? null : cipher,
+    config: {
+      villageCommitteeMayView: config.access.villageCommitteeMayView,
+      tokenLeewaySeconds: config.access.tokenLeewaySeconds,
+      playTokenTtlSeconds: config.access.playTokenTtlSeconds,
+    },
+  });
+  closers.push(() => access.close());
+  const grants = grantsService({
+    db, log, grants: repos.grants, agreements: repos.agreements, cameras: repos.cameras, users: repos.users,
+    jurisdictions: repos.jurisdictions, audit: repos.audit, access, events, bus,
+    config: { villageCommitteeMayView: config.access.villageCommitteeMayView, requestTtlMinutes: 24 * 60, maxCameras: 500 },
+  });
+  const playTokens = playTokenService({ access, grants: repos.grants, audit: repos.audit, ttlSeconds: config.access.playTokenTtlSeconds });
+  // Every process sweeps; rows are claimed with SKIP LOCKED, so they never expire a grant twice.
+  const sweep = setInterval(() => void grants.expireDue().catch((err: unknown) => log.warn({ err }, 'grant expiry sweep failed')), 15_000);
+  sweep.unref();
+  closers.push(async () => clearInterval(sweep));
+
   return {
     config,
     db,
@@ -72,6 +115,11 @@ export async function composeGateway(opts: { config: Config; db: Db; log: Logger
     cipher,
     enrolment,
     health,
+    bus,
+    hub,
+    access,
+    grants,
+    playTokens,
     onCameraChanged(fn: (cameraId: string) => void): () => void {
       cameraChangeListeners.add(fn);
       return () => cameraChangeListeners.delete(fn);

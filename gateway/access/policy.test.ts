@@ -44,9 +44,9 @@ const OWN_RIGHTS: Array<[Role, Cam[], Rel[], Action[], When]> = [
   ['duty_officer', ['household:station'], STATION, VIEW, 'always'],
   ['village_committee', ['village', ...HOUSEHOLD], VILLAGE, ['enrol', 'manage'], 'always'],
   ['village_committee', ['village'], VILLAGE, ['live', 'playback', 'snapshot'], 'committee_may_view'],
-  ['village_committee', ['household:on_request', 'household:never_live'], VILLAGE, ['approve'], 'delegated'],
+  ['village_committee', ['household:station', 'household:on_request', 'household:never_live'], VILLAGE, ['approve'], 'delegated'],
   ['household_owner', HOUSEHOLD, ['owner'], [...VIDEO, 'manage'], 'always'],
-  ['household_owner', ['household:on_request', 'household:never_live'], ['owner'], ['approve'], 'always'],
+  ['household_owner', ['household:station', 'household:on_request', 'household:never_live'], ['owner'], ['approve'], 'always'],
   ['system_admin', ALL_CAMS, ANYWHERE, ['enrol', 'manage'], 'always'],
   // auditor: nothing on cameras
 ];

@@ -36,7 +36,6 @@ export const REASONS = {
   police_camera: 'Village committees have no access to police cameras.',
   committee_view_disabled: 'Village committee viewing is switched off in this deployment.',
   owner_consent_required: 'Home cameras are enrolled, managed and approved by their owner or village committee.',
-  approval_not_needed: 'This camera needs no approval: it is shared with its station.',
   action_not_for_resource: 'This action does not apply to this kind of resource.',
   camera_disabled: 'The camera is disabled.',
   ptz_not_allowed: 'Only the owner may move a home camera.',
@@ -212,7 +211,7 @@ function committee(subject: Subject, action: Action, kind: Kind, camera: CameraR
       return allowed.own_village;
     case Kind.Approve:
       if (camera.ownerClass !== 'household') return denied.role_cannot;
-      if (camera.sharingMode === 'station') return denied.approval_not_needed;
+      // 'station' consent covers the owning station only: a partner's request still needs the owner (or delegate).
       return camera.delegatedToCommittee ? allowed.delegated_approval : denied.not_delegated;
     case Kind.Watch:
     case Kind.Footage:
@@ -228,7 +227,7 @@ function owner(subject: Subject, action: Action, kind: Kind, camera: CameraResou
   if (camera.ownerClass !== 'household' || camera.ownerUserId !== subject.userId) return denied.not_owner;
   switch (kind) {
     case Kind.Approve:
-      return camera.sharingMode === 'station' ? denied.approval_not_needed : allowed.owner_approval;
+      return allowed.owner_approval;
     case Kind.Admin:
       // manage (sharing mode, consent) yes; enrolment is the committee's job.
       return action === 'manage' ? allowed.own_camera : denied.role_cannot;

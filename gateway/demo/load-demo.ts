@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Gateway } from '../compose.ts';
 import type { JurisdictionKind, Role } from '../domain/types.ts';
 import { hashPassword } from '../auth/passwords.ts';
+import { loadDemoAgreements } from './demo-agreements.ts';
 
 export const DEMO_DIR = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../config/demo');
 export const DEMO_PASSWORD = 'shouwang-demo';
@@ -45,5 +46,6 @@ export async function loadDemo(gw: Gateway, opts: { password?: string } = {}): P
       }),
     );
   }
+  await loadDemoAgreements(gw, DEMO_DIR);
   return { users };
 }

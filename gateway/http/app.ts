@@ -14,6 +14,11 @@ import authRoutes from './routes/auth.ts';
 import jurisdictionRoutes from './routes/jurisdictions.ts';
 import auditRoutes from './routes/audit.ts';
 import cameraRoutes from './routes/cameras.ts';
+import websocket from '@fastify/websocket';
+import grantRoutes from './routes/grants.ts';
+import playTokenRoutes from './routes/play-tokens.ts';
+import eventRoutes from './routes/events.ts';
+import accessAuditRoutes from './routes/access-audit.ts';
 
 export type App = FastifyInstance & { withTypeProvider: () => FastifyInstance };
 export type TypedApp = ReturnType<typeof typed>;
@@ -64,6 +69,8 @@ export async function buildApp(gw: Gateway, opts: BuildAppOptions = {}): Promise
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 
+  // Registered once at the root: the events socket and the media edge's ws-flv share one upgrade handler.
+  await app.register(websocket, { options: { maxPayload: 4096 } });
   registerAuth(app);
   await app.register(async (a) => healthRoutes(typed(a), gw));
   await app.register(async (a) => {
@@ -71,6 +78,10 @@ export async function buildApp(gw: Gateway, opts: BuildAppOptions = {}): Promise
     await jurisdictionRoutes(typed(a), gw);
     await auditRoutes(typed(a), gw);
     await cameraRoutes(typed(a), gw);
+    await grantRoutes(typed(a), gw);
+    await playTokenRoutes(typed(a), gw);
+    await eventRoutes(typed(a), gw);
+    await accessAuditRoutes(typed(a), gw);
   }, { prefix: '/api/v1' });
   for (const p of opts.plugins ?? []) await app.register(p);
   return app;

@@ -1,0 +1,702 @@
+// Grant requests and their life: request (with preview and deduplication), approve/narrow/deny, emergency
+// access and its review, revoke/withdraw, expiry. Every state change is audited in its own transaction.
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Db, Queryable } from '../db/pool.ts';
+import { withTx } from '../db/pool.ts';
+import type { Action, CameraResource, Subject, TimeWindow, Uuid } from '../domain/types.ts';
+import { decide } from '../access/policy.ts';
+import type { AccessRuntime } from '../access/runtime.ts';
+import { errors, isAppError } from '../errors.ts';
+import type { EventPublisher } from '../events/types.ts';
+import type { PgBus } from '../events/pg-bus.ts';
+import type { AuditInput, AuditRepository } from '../repositories/audit.repository.ts';
+import type { Agreement, AgreementsRepository } from '../repositories/agreements.repository.ts';
+import { toCameraResource, type Camera, type CamerasRepository } from '../repositories/cameras.repository.ts';
+import { grantsRepository, type Grant, type GrantPatch, type GrantsRepository } from '../repositories/grants.repository.ts';
+import type { UsersRepository } from '../repositories/users.repository.ts';
+import type { JurisdictionsRepository } from '../repositories/jurisdictions.repository.ts';
+import {
+  FOOTAGE_ACTIONS,
+  OWN_STATION_LIMITS,
+  WATCH_ACTIONS,
+  checkAgainstAgreement,
+  hull,
+  intersect,
+  isSubset,
+  overlaps,
+  union,
+  within,
+} from './rules.ts';
+
+export interface CameraSelection {
+  cameraIds?: Uuid[];
+  near?: { lat: number; lon: number; radiusM: number };
+  polygon?: [number, number][];
+}
+
+export interface GrantRequestInput extends CameraSelection {
+  caseNo: string;
+  reason: string;
+  actions: Action[];
+  footage?: TimeWindow | null;
+  live?: TimeWindow | null;
+  lifetimeMinutes?: number | null;
+  emergency?: boolean;
+  agreementId?: Uuid | null;
+}
+
+export interface NarrowInput {
+  cameraIds?: Uuid[];
+  actions?: Action[];
+  footage?: TimeWindow;
+  lifetimeMinutes?: number;
+}
+
+export type DedupOutcome = 'created' | 'joined' | 'extended' | 'existing';
+
+export interface ExcludedCamera {
+  cameraId: Uuid;
+  reason: string;
+  message: string;
+}
+
+export interface PlannedGroup {
+  ownerStationId: Uuid;
+  approverKind: 'station' | 'owner';
+  approverUserId: Uuid | null;
+  approverVillageId: Uuid | null;
+  agreement: Agreement | null;
+  cameras: Camera[];
+  lifetimeMinutes: number;
+}
+
+export interface Plan {
+  cameras: Camera[];
+  groups: PlannedGroup[];
+  excluded: ExcludedCamera[];
+}
+
+export interface GrantsConfig {
+  villageCommitteeMayView: boolean;
+  /** A pending request lapses after this long. */
+  requestTtlMinutes: number;
+  /** Most cameras one request may expand to. */
+  maxCameras: number;
+}
+
+const POLICE = new Set(['officer', 'investigator', 'duty_officer']);
+const OPEN = new Set(['pending', 'approved']);
+
+export function grantsService(deps: {
+  db: Db;
+  log: Logger;
+  grants: GrantsRepository;
+  agreements: AgreementsRepository;
+  cameras: CamerasRepository;
+  users: UsersRepository;
+  jurisdictions: JurisdictionsRepository;
+  audit: AuditRepository;
+  access: AccessRuntime;
+  events: EventPublisher;
+  bus: PgBus;
+  config: GrantsConfig;
+}) {
+  const { db, audit, access, events, bus, config } = deps;
+
+  async function subjectOf(userId: Uuid): Promise<Subject> {
+    const s = await access.subject(userId);
+    if (!s) throw errors.unauthenticated('account is disabled');
+    return s;
+  }
+
+  const ctx = (now: Date) => ({ now, villageCommitteeMayView: config.villageCommitteeMayView });
+
+  async function expand(sel: CameraSelection): Promise<{ cameras: Camera[]; explicit: boolean }> {
+    const ways = [sel.cameraIds, sel.near, sel.polygon].filter((x) => x !== undefined).length;
+    if (ways !== 1) throw errors.validation('name the cameras one way: cameraIds, near or polygon');
+    if (sel.cameraIds) {
+      const ids = [...new Set(sel.cameraIds)];
+      const found = await deps.cameras.list({ ids, limit: ids.length });
+      const missing = ids.filter((id) => !found.some((c) => c.id === id));
+      if (missing.length) throw errors.notFound(`no such camera: ${missing.join(', ')}`, { cameraIds: missing });
+      return { cameras: found, explicit: true };
+    }
+    const cams = await deps.cameras.list({ ...(sel.near && { near: sel.near }), ...(sel.polygon && { polygon: sel.polygon }), limit: config.maxCameras + 1 });
+    if (cams.length > config.maxCameras) throw errors.validation(`the area holds more than ${config.maxCameras} cameras; draw it smaller`);
+    return { cameras: cams.filter((c) => c.enabled), explicit: false };
+  }
+
+  /** Groups the cameras by owning station and approver and checks each group against its agreement. Throws coded refusals. */
+  async function plan(actor: Subject, input: GrantRequestInput, now: Date): Promise<Plan> {
+    if (!POLICE.has(actor.role) || actor.stationId === null) {
+      throw errors.forbidden('only police users of a station request grants', { reason: 'role_cannot' });
+    }
+    const actions = [...new Set(input.actions)];
+    const footage = input.footage ?? null;
+    if (actions.some((a) => FOOTAGE_ACTIONS.has(a)) && !footage) throw errors.validation("playback and export need a 'footage' window");
+    if (footage && footage.from >= footage.to) throw errors.validation("'footage.from' must be before 'footage.to'");
+    if (input.live && input.live.from >= input.live.to) throw errors.validation("'live.from' must be before 'live.to'");
+    const emergency = input.emergency === true;
+    const { cameras, explicit } = await expand(input);
+    if (cameras.length === 0) throw errors.validation('no cameras there', { reason: 'no_cameras' });
+
+    const excluded: ExcludedCamera[] = [];
+    const byStation = new Map<Uuid, Camera[]>();
+    for (const cam of cameras) {
+      const res = toCameraResource(cam);
+      // Already visible without a grant for every asked action: nothing to request.
+      if (actions.every((a) => decide(actor, a, res, ctx(now)).allow)) {
+        excluded.push({ cameraId: cam.id, reason: 'not_needed', message: 'You may already view this camera.' });
+        continue;
+      }
+      if (!res.enabled) {
+        if (explicit) throw errors.cameraNotRequestable(`camera ${cam.name} is disabled`, { cameraId: cam.id, reason: 'camera_disabled' });
+        excluded.push({ cameraId: cam.id, reason: 'camera_disabled', message: 'The camera is disabled.' });
+        continue;
+      }
+      const list = byStation.get(cam.stationId) ?? [];
+      list.push(cam);
+      byStation.set(cam.stationId, list);
+    }
+
+    let named: Agreement | null = null;
+    if (input.agreementId) {
+      named = (await deps.agreements.byId(input.agreementId)) ?? null;
+      if (!named) throw errors.notFound('no such agreement');
+    }
+
+    const groups: PlannedGroup[] = [];
+    for (const [stationId, cams] of byStation) {
+      let agreement: Agreement | null = null;
+      let limits: { lifetimeMinutes: number };
+      if (stationId === actor.stationId) {
+        if (emergency) throw errors.outsideAgreement('emergency grants are for partner stations’ cameras', { reason: 'emergency_not_allowed' });
+        const lifetime = input.lifetimeMinutes ?? OWN_STATION_LIMITS.maxGrantMinutes;
+        if (footage && (footage.to.getTime() - footage.from.getTime()) / 3_600_000 > OWN_STATION_LIMITS.maxFootageHours) {
+          throw errors.outsideAgreement(`footage window exceeds ${OWN_STATION_LIMITS.maxFootageHours} h`, { reason: 'window_too_long' });
+        }
+        if (lifetime > OWN_STATION_LIMITS.maxGrantMinutes) {
+          throw errors.outsideAgreement(`grant lifetime exceeds ${OWN_STATION_LIMITS.maxGrantMinutes} min`, { reason: 'lifetime_too_long' });
+        }
+        limits = { lifetimeMinutes: lifetime };
+      } else {
+        const station = await deps.jurisdictions.byId(stationId);
+        const inForce = await deps.agreements.between(actor.stationId, stationId, now);
+        if (named) {
+          if (!inForce.some((a) => a.id === named!.id)) {
+            throw errors.outsideAgreement(`camera ${cams[0]!.name} belongs to ${station?.name ?? stationId}, which agreement ${named.code} does not cover`, {
+              reason: 'camera_outside_agreement',
+              cameraIds: cams.map((c) => c.id),
+              stationId,
+            });
+          }
+          agreement = named;
+        } else {
+          agreement = inForce[0] ?? null;
+        }
+        if (!agreement) {
+          throw errors.noAgreement(`your station has no agreement with ${station?.name ?? stationId}`, {
+            reason: 'no_agreement',
+            stationId,
+            cameraIds: cams.map((c) => c.id),
+          });
+        }
+        const r = checkAgainstAgreement(agreement, { actions, footage, lifetimeMinutes: input.lifetimeMinutes ?? null, emergency }, now);
+        if (r.problem) {
+          const { code, message, ...rest } = r.problem;
+          throw errors.outsideAgreement(message, { reason: code, agreementId: agreement.id, ...rest });
+        }
+        limits = { lifetimeMinutes: r.lifetimeMinutes };
+      }
+
+      // Approvers: the station's duty officers for police and village cameras; a home camera's owner (or the committee
+      // they delegated to) for home cameras shared only on request. Emergency grants are reviewed by the station.
+      const stationCams: Camera[] = [];
+      const ownerGroups = new Map<string, Camera[]>();
+      for (const cam of cams) {
+        if (emergency || cam.ownerClass !== 'household') {
+          stationCams.push(cam);
+          continue;
+        }
+        if (cam.sharingMode === 'station' || (cam.ownerUserId === null && !cam.delegatedToCommittee)) {
+          const message = cam.sharingMode === 'station'
+            ? 'The owner shares this home camera with its own station only; partner stations cannot request it.'
+            : 'This home camera has no owner account or delegated committee to approve requests.';
+          if (explicit) throw errors.cameraNotRequestable(message, { cameraId: cam.id, reason: 'no_approver' });
+          excluded.push({ cameraId: cam.id, reason: 'no_approver', message });
+          continue;
+        }
+        const key = `${cam.ownerUserId ?? ''}|${cam.delegatedToCommittee ? cam.villageId : ''}`;
+        const list = ownerGroups.get(key) ?? [];
+        list.push(cam);
+        ownerGroups.set(key, list);
+      }
+      if (stationCams.length) {
+        groups.push({ ownerStationId: stationId, approverKind: 'station', approverUserId: null, approverVillageId: null, agreement, cameras: stationCams, lifetimeMinutes: limits.lifetimeMinutes });
+      }
+      for (const list of ownerGroups.values()) {
+        const c = list[0]!;
+        groups.push({
+          ownerStationId: stationId,
+          approverKind: 'owner',
+          approverUserId: c.ownerUserId,
+          approverVillageId: c.delegatedToCommittee ? c.villageId : null,
+          agreement,
+          cameras: list,
+          lifetimeMinutes: limits.lifetimeMinutes,
+        });
+      }
+    }
+    if (groups.length === 0) throw errors.validation('none of these cameras needs or allows a grant', { reason: 'nothing_to_request', excluded });
+    return { cameras, groups, excluded };
+  }
+
+  /** Who gets a 'grant.requested' push. */
+  async function approverAudience(g: Grant): Promise<{ stationIds?: string[]; roles?: string[]; userIds?: string[] }> {
+    if (g.approverKind === 'station') return { stationIds: [g.ownerStationId], roles: ['duty_officer'] };
+    const userIds = g.approverUserId ? [g.approverUserId] : [];
+    if (g.approverVillageId) {
+      for (const u of await deps.users.list({ jurisdictionId: g.approverVillageId, role: 'village_committee' })) userIds.push(u.id);
+    }
+    return { userIds };
+  }
+
+  const summary = (g: Grant) => ({
+    grantId: g.id,
+    batchId: g.batchId,
+    parentId: g.parentId,
+    state: g.state,
+    caseNo: g.caseNo,
+    emergency: g.emergency,
+    requesterUserId: g.requesterUserId,
+    requesterStationId: g.requesterStationId,
+    ownerStationId: g.ownerStationId,
+    cameraIds: g.cameraIds,
+    actions: g.actions,
+    footage: g.footageFrom && g.footageTo ? { from: g.footageFrom.toISOString(), to: g.footageTo.toISOString() } : null,
+    expiresAt: g.expiresAt.toISOString(),
+    version: g.version,
+  });
+
+  const auditOf = (g: Grant, action: string, actor: { id: Uuid; username: string } | null, extra: Partial<AuditInput> = {}): AuditInput => ({
+    action,
+    outcome: 'ok',
+    actorUserId: actor?.id ?? null,
+    actorName: actor?.username ?? 'system',
+    grantId: g.id,
+    stationId: g.ownerStationId,
+    caseNo: g.caseNo,
+    windowFrom: g.footageFrom,
+    windowTo: g.footageTo,
+    ...extra,
+    details: {
+      state: g.state,
+      cameraIds: g.cameraIds,
+      actions: g.actions,
+      requesterUserId: g.requesterUserId,
+      requesterStationId: g.requesterStationId,
+      emergency: g.emergency,
+      ...(g.parentId && { parentId: g.parentId }),
+      ...(extra.details ?? {}),
+    },
+  });
+
+  /** Runs a decision in a transaction; a coded refusal is audited (outside the rolled-back transaction) and rethrown. */
+  async function audited<T>(refusal: Omit<AuditInput, 'outcome' | 'reason'>, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    try {
+      return await withTx(db, fn);
+    } catch (e) {
+      if (isAppError(e) && e.status < 500) {
+        await audit.append({ ...refusal, outcome: 'deny', reason: String(e.details?.reason ?? e.code), details: { ...(refusal.details ?? {}), code: e.code, message: e.message } });
+      }
+      throw e;
+    }
+  }
+
+  /** Members follow their parent's decision, each limited to what it asked for. */
+  async function syncMembers(parent: Grant, tx: Queryable, actor: { id: Uuid; username: string } | null, kind: string): Promise<Grant[]> {
+    const repo = grantsRepository(tx);
+    const out: Grant[] = [];
+    for (const m of await repo.members(parent.id, tx, true)) {
+      if (!OPEN.has(m.state)) continue;
+      let patch: GrantPatch;
+      if (parent.state === 'approved') {
+        const cams = m.requestedCameraIds.filter((c) => parent.cameraIds.includes(c));
+        const acts = m.requestedActions.filter((a) => parent.actions.includes(a));
+        const parentFootage = parent.footageFrom && parent.footageTo ? { from: parent.footageFrom, to: parent.footageTo } : null;
+        const mine = m.requestedFootageFrom && m.requestedFootageTo ? { from: m.requestedFootageFrom, to: m.requestedFootageTo } : null;
+        const footage = parentFootage && mine ? intersect(parentFootage, mine) : null;
+        if (cams.length === 0 || acts.length === 0) {
+          patch = { state: 'denied', decidedBy: parent.decidedBy, decidedAt: parent.decidedAt, decisionReason: 'nothing you asked for was approved' };
+        } else {
+          patch = {
+            state: 'approved', cameraIds: cams, actions: acts, footageFrom: footage?.from ?? null, footageTo: footage?.to ?? null,
+            liveFrom: parent.liveFrom, liveTo: parent.liveTo, expiresAt: parent.expiresAt, decidedBy: parent.decidedBy,
+            decidedAt: parent.decidedAt, decisionReason: parent.decisionReason,
+          };
+        }
+      } else {
+        patch = { state: parent.state, decidedBy: parent.decidedBy, decidedAt: parent.decidedAt, decisionReason: parent.decisionReason };
+      }
+      const updated = await repo.update(m.id, patch, tx);
+      await repo.addEvent({ grantId: m.id, actorId: actor?.id ?? null, kind, fromState: m.state, toState: updated.state, note: 'followed parent', details: { parentId: parent.id } }, tx);
+      await audit.append(auditOf(updated, `grant.${kind}`, actor, { details: { followedParent: parent.id } }), tx);
+      out.push(updated);
+    }
+    return out;
+  }
+
+  async function cameraResources(ids: Uuid[]): Promise<CameraResource[]> {
+    const cams = await deps.cameras.list({ ids, includeRemoved: true, limit: ids.length });
+    return cams.map(toCameraResource);
+  }
+
+  /** decide(subject, 'approve', …) for the station and every camera of the grant. */
+  async function mayApprove(actor: Subject, g: Grant, now: Date): Promise<{ allow: boolean; reason: string; message: string }> {
+    if (g.approverKind === 'station') {
+      const d = decide(actor, 'approve', { kind: 'station', id: g.ownerStationId }, ctx(now));
+      if (!d.allow) return d;
+    }
+    for (const cam of await cameraResources(g.cameraIds)) {
+      // An emergency grant's home cameras are reviewed by the station, not approved by their owners.
+      if (g.emergency && cam.ownerClass === 'household') continue;
+      const d = decide(actor, 'approve', cam, ctx(now));
+      if (!d.allow) return d;
+    }
+    return { allow: true, reason: 'approver', message: '' };
+  }
+
+  async function householdOwners(cameraIds: Uuid[]): Promise<Uuid[]> {
+    const cams = await deps.cameras.list({ ids: cameraIds, limit: cameraIds.length });
+    return [...new Set(cams.map((c) => c.ownerUserId).filter((x): x is Uuid => x !== null))];
+  }
+
+  return {
+    /** Expands the selection and shows what would be sent, without writing anything. */
+    async preview(actorUserId: Uuid, input: GrantRequestInput, now = new Date()) {
+      const actor = await subjectOf(actorUserId);
+      const p = await plan(actor, input, now);
+      return p;
+    },
+
+    async request(actorUser: { id: Uuid; username: string }, input: GrantRequestInput, now = new Date()) {
+      const actor = await subjectOf(actorUser.id);
+      const refusalAudit = { action: 'grant.request', actorUserId: actorUser.id, actorName: actorUser.username, caseNo: input.caseNo, windowFrom: input.footage?.from ?? null, windowTo: input.footage?.to ?? null, stationId: actor.stationId, details: { emergency: input.emergency === true, actions: input.actions } };
+      let p: Plan;
+      try {
+        p = await plan(actor, input, now);
+      } catch (e) {
+        if (isAppError(e) && e.status < 500) {
+          await audit.append({ ...refusalAudit, outcome: 'deny', reason: String(e.details?.reason ?? e.code), details: { ...refusalAudit.details, code: e.code, message: e.message } });
+        }
+        throw e;
+      }
+      const batchId = randomUUID();
+      const emergency = input.emergency === true;
+      const actions = [...new Set(input.actions)];
+      const footage = input.footage ?? null;
+      const wantsWatch = actions.some((a) => WATCH_ACTIONS.has(a));
+
+      const results = await withTx(db, async (tx) => {
+        const repo = grantsRepository(tx);
+        const out: Array<{ grant: Grant; dedup: DedupOutcome; joinedTo: Uuid | null; notify: 'requested' | 'emergency' | 'extended' | null }> = [];
+        for (const g of p.groups) {
+          const camIds = g.cameras.map((c) => c.id);
+          if (!emergency) {
+            const joined = await dedup(repo, tx, g, camIds);
+            if (joined) {
+              out.push(joined);
+              continue;
+            }
+          }
+          const expiresAt = emergency ? new Date(now.getTime() + g.lifetimeMinutes * 60_000) : new Date(now.getTime() + config.requestTtlMinutes * 60_000);
+          const live = emergency && wantsWatch ? { from: now, to: expiresAt } : (input.live ?? null);
+          const row = await repo.insert({
+            batchId,
+            parentId: null,
+            requesterUserId: actor.userId,
+            requesterStationId: actor.stationId!,
+            ownerStationId: g.ownerStationId,
+            agreementId: g.agreement?.id ?? null,
+            approverKind: g.approverKind,
+            approverUserId: g.approverUserId,
+            approverVillageId: g.approverVillageId,
+            caseNo: input.caseNo,
+            reason: input.reason,
+            requestedCameraIds: camIds,
+            cameraIds: camIds,
+            requestedActions: actions,
+            actions,
+            requestedFootageFrom: footage?.from ?? null,
+            requestedFootageTo: footage?.to ?? null,
+            footageFrom: footage?.from ?? null,
+            footageTo: footage?.to ?? null,
+            liveFrom: live?.from ?? null,
+            liveTo: live?.to ?? null,
+            lifetimeMinutes: g.lifetimeMinutes,
+            state: emergency ? 'approved' : 'pending',
+            emergency,
+            reviewState: emergency ? 'pending_review' : null,
+            decidedBy: null,
+            decidedAt: emergency ? now : null,
+            decisionReason: emergency ? 'emergency grant: access at once, review follows' : null,
+            expiresAt,
+          }, tx);
+          await repo.addEvent({ grantId: row.id, actorId: actor.userId, kind: emergency ? 'emergency' : 'requested', fromState: null, toState: row.state, note: input.reason, details: { batchId } }, tx);
+          await audit.append(auditOf(row, emergency ? 'grant.emergency' : 'grant.request', actorUser, { reason: input.reason, details: { batchId, dedup: 'created', agreementId: row.agreementId } }), tx);
+          out.push({ grant: row, dedup: 'created', joinedTo: null, notify: emergency ? 'emergency' : 'requested' });
+        }
+        return out;
+      });
+
+      for (const r of results) {
+        const g = r.grant;
+        if (r.notify === 'requested' || r.notify === 'extended') {
+          const top = r.joinedTo ? ((await deps.grants.byId(r.joinedTo)) ?? g) : g;
+          events.publish({ type: 'grant.requested', ...(await approverAudience(top)), payload: { ...summary(top), dedup: r.dedup } });
+        } else if (r.notify === 'emergency') {
+          const owners = await householdOwners(g.cameraIds);
+          events.publish({ type: 'grant.emergency', stationIds: [g.ownerStationId], roles: ['duty_officer'], userIds: owners, payload: summary(g) });
+          events.publish({ type: 'grant.decided', userIds: [g.requesterUserId], payload: { ...summary(g), decision: 'approved' } });
+        }
+      }
+      return { batchId, grants: results.map((r) => ({ grant: r.grant, dedup: r.dedup, joinedTo: r.joinedTo })), excluded: p.excluded };
+
+      async function dedup(repo: GrantsRepository, tx: Queryable, g: PlannedGroup, camIds: Uuid[]) {
+        const candidates = (await repo.openForCase(input.caseNo, g.ownerStationId, now, tx)).filter(
+          (c) => c.approverKind === g.approverKind && c.approverUserId === g.approverUserId && !c.emergency,
+        );
+        for (const c of candidates) {
+          const cams = c.state === 'pending' ? c.requestedCameraIds : c.cameraIds;
+          const acts = c.state === 'pending' ? c.requestedActions : c.actions;
+          const cw = c.state === 'pending'
+            ? (c.requestedFootageFrom && c.requestedFootageTo ? { from: c.requestedFootageFrom, to: c.requestedFootageTo } : null)
+            : (c.footageFrom && c.footageTo ? { from: c.footageFrom, to: c.footageTo } : null);
+          const footageCovered = footage === null || (cw !== null && within(footage, cw));
+          const contained = isSubset(camIds, cams) && isSubset(actions, acts) && footageCovered;
+          if (contained) {
+            if (c.requesterUserId === actor.userId) return { grant: c, dedup: 'existing' as const, joinedTo: c.id, notify: null };
+            return { grant: await addMember(repo, tx, c, camIds), dedup: 'joined' as const, joinedTo: c.id, notify: null };
+          }
+          const shares = camIds.some((id) => cams.includes(id)) && (footage === null || cw === null || overlaps(footage, cw));
+          if (c.state !== 'pending' || !shares) continue;
+          // Widen the pending request instead of opening a second approval task, if the agreement still allows it.
+          const widenedFootage = footage && cw ? hull(footage, cw) : (footage ?? cw);
+          const widenedActions = union(acts, actions);
+          if (g.agreement) {
+            const r = checkAgainstAgreement(g.agreement, { actions: widenedActions, footage: widenedFootage, lifetimeMinutes: c.lifetimeMinutes, emergency: false }, now);
+            if (r.problem) continue;
+          }
+          const widenedCams = union(cams, camIds);
+          const updated = await repo.update(c.id, {
+            requestedCameraIds: widenedCams, cameraIds: widenedCams, requestedActions: widenedActions, actions: widenedActions,
+            requestedFootageFrom: widenedFootage?.from ?? null, requestedFootageTo: widenedFootage?.to ?? null,
+            footageFrom: widenedFootage?.from ?? null, footageTo: widenedFootage?.to ?? null,
+          }, tx);
+          await repo.addEvent({ grantId: c.id, actorId: actor.userId, kind: 'extended', fromState: 'pending', toState: 'pending', note: input.reason, details: { addedCameraIds: camIds.filter((id) => !cams.includes(id)) } }, tx);
+          await audit.append(auditOf(updated, 'grant.extend', actorUser, { reason: input.reason }), tx);
+          if (c.requesterUserId === actor.userId) return { grant: updated, dedup: 'extended' as const, joinedTo: c.id, notify: 'extended' as const };
+          return { grant: await addMember(repo, tx, updated, camIds), dedup: 'extended' as const, joinedTo: c.id, notify: 'extended' as const };
+        }
+        return null;
+      }
+
+      async function addMember(repo: GrantsRepository, tx: Queryable, parent: Grant, camIds: Uuid[]): Promise<Grant> {
+        const cams = parent.state === 'approved' ? camIds.filter((id) => parent.cameraIds.includes(id)) : camIds;
+        const parentFootage = parent.footageFrom && parent.footageTo ? { from: parent.footageFrom, to: parent.footageTo } : null;
+        const mineFootage = footage && parentFootage ? intersect(footage, parentFootage) : parentFootage;
+        const row = await repo.insert({
+          batchId, parentId: parent.id, requesterUserId: actor.userId, requesterStationId: actor.stationId!, ownerStationId: parent.ownerStationId,
+          agreementId: parent.agreementId, approverKind: parent.approverKind, approverUserId: parent.approverUserId, approverVillageId: parent.approverVillageId,
+          caseNo: input.caseNo, reason: input.reason, requestedCameraIds: camIds, cameraIds: cams,
+          requestedActions: actions, actions: parent.state === 'approved' ? actions.filter((a) => parent.actions.includes(a)) : actions,
+          requestedFootageFrom: footage?.from ?? null, requestedFootageTo: footage?.to ?? null,
+          footageFrom: mineFootage?.from ?? null, footageTo: mineFootage?.to ?? null,
+          liveFrom: parent.liveFrom, liveTo: parent.liveTo, lifetimeMinutes: parent.lifetimeMinutes, state: parent.state, emergency: false,
+          reviewState: null, decidedBy: parent.decidedBy, decidedAt: parent.decidedAt, decisionReason: parent.decisionReason, expiresAt: parent.expiresAt,
+        }, tx);
+        await repo.addEvent({ grantId: row.id, actorId: actor.userId, kind: 'joined', fromState: null, toState: row.state, note: input.reason, details: { parentId: parent.id } }, tx);
+        await audit.append(auditOf(row, 'grant.join', actorUser, { reason: input.reason, details: { dedup: 'joined' } }), tx);
+        return row;
+      }
+    },
+
+    /** Approve (optionally narrowed) or deny. Concurrent deciders serialise on the row lock; exactly one finds it pending. */
+    async decide(
+      actorUser: { id: Uuid; username: string },
+      grantId: Uuid,
+      d: { decision: 'approve' | 'deny'; narrow?: NarrowInput; reason?: string | null; version?: number },
+      now = new Date(),
+    ): Promise<Grant> {
+      const actor = await subjectOf(actorUser.id);
+      const action = d.decision === 'approve' ? 'grant.approve' : 'grant.deny';
+      const { grant, members } = await audited({ action, actorUserId: actorUser.id, actorName: actorUser.username, grantId, stationId: actor.stationId }, async (tx) => {
+        const repo = grantsRepository(tx);
+        const g = await repo.lock(grantId, tx);
+        if (!g) throw errors.notFound('no such grant request');
+        if (g.parentId) throw errors.grantNotPending('this request joined another; decide on that one', { reason: 'joined_request', parentId: g.parentId });
+        const may = await mayApprove(actor, g, now);
+        if (!may.allow) throw errors.notApprover(`you may not decide on this request: ${may.message}`, { reason: may.reason });
+        if (d.version !== undefined && d.version !== g.version) {
+          throw errors.staleVersion('the request changed since you loaded it; reload and decide again', { reason: 'stale_version', version: g.version });
+        }
+        if (g.state !== 'pending') throw errors.grantNotPending(`the request is already ${g.state}`, { reason: 'grant_not_pending', state: g.state });
+        if (g.expiresAt <= now) throw errors.grantExpired(`the request lapsed at ${g.expiresAt.toISOString()}`, { reason: 'request_expired' });
+
+        let patch: GrantPatch;
+        let narrowed = false;
+        if (d.decision === 'deny') {
+          if (!d.reason) throw errors.validation('say why the request is denied', { reason: 'reason_required' });
+          patch = { state: 'denied', decidedBy: actor.userId, decidedAt: now, decisionReason: d.reason };
+        } else {
+          const n = d.narrow ?? {};
+          const cams = n.cameraIds ? [...new Set(n.cameraIds)] : g.cameraIds;
+          const acts = n.actions ? [...new Set(n.actions)] : g.actions;
+          const asked = g.footageFrom && g.footageTo ? { from: g.footageFrom, to: g.footageTo } : null;
+          const footage = n.footage ?? asked;
+          const lifetime = n.lifetimeMinutes ?? g.lifetimeMinutes;
+          if (cams.length === 0 || !isSubset(cams, g.cameraIds)) throw errors.narrowNotSubset('approve a subset of the requested cameras', { reason: 'cameras_not_subset' });
+          if (acts.length === 0 || !isSubset(acts, g.actions)) throw errors.narrowNotSubset('approve a subset of the requested actions', { reason: 'actions_not_subset' });
+          if (n.footage && (!asked || n.footage.from >= n.footage.to || !within(n.footage, asked))) {
+            throw errors.narrowNotSubset('the footage window must lie inside the requested one', { reason: 'footage_not_subset' });
+          }
+          if (lifetime > g.lifetimeMinutes) throw errors.narrowNotSubset('the lifetime may only be shortened', { reason: 'lifetime_not_shorter' });
+          narrowed = cams.length < g.cameraIds.length || acts.length < g.actions.length || lifetime < g.lifetimeMinutes
+            || (asked !== null && footage !== null && !(footage.from.getTime() === asked.from.getTime() && footage.to.getTime() === asked.to.getTime()));
+          const expiresAt = new Date(now.getTime() + lifetime * 60_000);
+          const watch = acts.some((a) => WATCH_ACTIONS.has(a));
+          const askedLive = g.liveFrom && g.liveTo ? { from: g.liveFrom, to: g.liveTo } : { from: now, to: expiresAt };
+          const live = watch ? intersect(askedLive, { from: now, to: expiresAt }) : null;
+          patch = {
+            state: 'approved', cameraIds: cams, actions: acts, footageFrom: footage?.from ?? null, footageTo: footage?.to ?? null,
+            liveFrom: live?.from ?? null, liveTo: live?.to ?? null, lifetimeMinutes: lifetime, decidedBy: actor.userId, decidedAt: now,
+            decisionReason: d.reason ?? null, expiresAt,
+          };
+        }
+        const updated = await repo.update(g.id, patch, tx);
+        const kind = d.decision === 'deny' ? 'denied' : narrowed ? 'narrowed' : 'approved';
+        await repo.addEvent({ grantId: g.id, actorId: actor.userId, kind, fromState: g.state, toState: updated.state, note: d.reason ?? null, details: narrowed ? { requestedCameraIds: g.cameraIds, requestedActions: g.actions } : {} }, tx);
+        await audit.append(auditOf(updated, action, actorUser, { reason: d.reason ?? null, details: { narrowed, requestedCameraIds: g.requestedCameraIds } }), tx);
+        const members = await syncMembers(updated, tx, actorUser, kind);
+        return { grant: updated, members };
+      });
+      await bus.publish('grant', { op: 'changed', grantIds: [grant.id, ...members.map((m) => m.id)] });
+      for (const g of [grant, ...members]) {
+        events.publish({ type: 'grant.decided', userIds: [g.requesterUserId], payload: { ...summary(g), decision: g.state, reason: g.decisionReason } });
+      }
+      events.publish({ type: 'grant.updated', ...(await approverAudience(grant)), payload: summary(grant) });
+      return grant;
+    },
+
+    /** The owning station (or the home camera's approver) revokes; the requester withdraws. Open sessions are closed everywhere. */
+    async revoke(actorUser: { id: Uuid; username: string }, grantId: Uuid, reason: string, now = new Date()): Promise<Grant> {
+      const actor = await subjectOf(actorUser.id);
+      const { grant, members, wasApproved } = await audited({ action: 'grant.revoke', actorUserId: actorUser.id, actorName: actorUser.username, grantId, stationId: actor.stationId }, async (tx) => {
+        const repo = grantsRepository(tx);
+        const g = await repo.lock(grantId, tx);
+        if (!g) throw errors.notFound('no such grant');
+        const isRequester = g.requesterUserId === actor.userId;
+        const top = g.parentId ? await repo.byId(g.parentId, tx) : g;
+        const may = isRequester ? { allow: true, reason: 'requester', message: '' } : await mayApprove(actor, top ?? g, now);
+        if (!may.allow) throw errors.notApprover(`you may not revoke this grant: ${may.message}`, { reason: may.reason });
+        if (!OPEN.has(g.state)) throw errors.grantNotPending(`the grant is already ${g.state}`, { reason: 'grant_not_pending', state: g.state });
+        if (!isRequester && g.state === 'pending') throw errors.grantNotPending('the request is still pending: deny it instead', { reason: 'grant_not_approved', state: g.state });
+        const state = isRequester ? 'withdrawn' : 'revoked';
+        const updated = await repo.update(g.id, { state, decisionReason: reason, ...(isRequester ? {} : { decidedBy: actor.userId }) }, tx);
+        await repo.addEvent({ grantId: g.id, actorId: actor.userId, kind: state, fromState: g.state, toState: state, note: reason, details: {} }, tx);
+        await audit.append(auditOf(updated, isRequester ? 'grant.withdraw' : 'grant.revoke', actorUser, { reason }), tx);
+        const ms = g.parentId ? [] : await syncMembers(updated, tx, actorUser, state);
+        return { grant: updated, members: ms, wasApproved: g.state === 'approved' };
+      });
+      const ids = [grant.id, ...members.map((m) => m.id)];
+      await bus.publish('grant', { op: wasApproved ? 'revoked' : 'changed', grantIds: ids, at: now.toISOString() });
+      const requesters = [...new Set([grant.requesterUserId, ...members.map((m) => m.requesterUserId)])];
+      events.publish({ type: 'grant.revoked', userIds: requesters, stationIds: [grant.ownerStationId], roles: ['duty_officer'], payload: { ...summary(grant), reason, memberIds: members.map((m) => m.id) } });
+      return grant;
+    },
+
+    /** The owning station reviews an emergency grant: upheld, or misuse (which also ends it if still running). */
+    async review(actorUser: { id: Uuid; username: string }, grantId: Uuid, verdict: 'upheld' | 'misuse', note: string | null, now = new Date()): Promise<Grant> {
+      const actor = await subjectOf(actorUser.id);
+      const { grant, revoked } = await audited({ action: 'grant.review', actorUserId: actorUser.id, actorName: actorUser.username, grantId, stationId: actor.stationId }, async (tx) => {
+        const repo = grantsRepository(tx);
+        const g = await repo.lock(grantId, tx);
+        if (!g) throw errors.notFound('no such grant');
+        const d = decide(actor, 'approve', { kind: 'station', id: g.ownerStationId }, ctx(now));
+        if (!d.allow) throw errors.notApprover(`you may not review this grant: ${d.message}`, { reason: d.reason });
+        if (g.reviewState !== 'pending_review') throw errors.grantNotPending(g.emergency ? 'this emergency grant was already reviewed' : 'only emergency grants are reviewed', { reason: 'not_pending_review' });
+        const revoke = verdict === 'misuse' && g.state === 'approved' && g.expiresAt > now;
+        const updated = await repo.update(g.id, {
+          reviewState: verdict, reviewedBy: actor.userId, reviewedAt: now, reviewNote: note,
+          ...(revoke && { state: 'revoked' as const, decisionReason: `misuse: ${note ?? ''}`.trim() }),
+        }, tx);
+        await repo.addEvent({ grantId: g.id, actorId: actor.userId, kind: `review.${verdict}`, fromState: g.state, toState: updated.state, note, details: {} }, tx);
+        await audit.append(auditOf(updated, 'grant.review', actorUser, { reason: note, details: { verdict, revoked: revoke } }), tx);
+        return { grant: updated, revoked: revoke };
+      });
+      if (revoked) await bus.publish('grant', { op: 'revoked', grantIds: [grant.id], at: now.toISOString() });
+      events.publish({ type: 'grant.reviewed', userIds: [grant.requesterUserId], stationIds: [grant.ownerStationId], roles: ['duty_officer'], payload: { ...summary(grant), verdict } });
+      return grant;
+    },
+
+    /** Marks lapsed requests and ended grants expired; safe to run in every process at once. */
+    async expireDue(now = new Date()): Promise<number> {
+      const expired = await withTx(db, async (tx) => {
+        const repo = grantsRepository(tx);
+        const due = await repo.dueForExpiry(now, 500, tx);
+        const out: Array<{ g: Grant; wasApproved: boolean }> = [];
+        for (const g of due) {
+          const updated = await repo.update(g.id, { state: 'expired' }, tx);
+          await repo.addEvent({ grantId: g.id, actorId: null, kind: 'expired', fromState: g.state, toState: 'expired', note: null, details: {} }, tx);
+          await audit.append(auditOf(updated, 'grant.expire', null, { reason: g.state === 'pending' ? 'request_lapsed' : 'grant_ended' }), tx);
+          out.push({ g: updated, wasApproved: g.state === 'approved' });
+        }
+        return out;
+      });
+      if (expired.length === 0) return 0;
+      const ended = expired.filter((e) => e.wasApproved).map((e) => e.g.id);
+      await bus.publish('grant', { op: ended.length ? 'expired' : 'changed', grantIds: expired.map((e) => e.g.id), at: now.toISOString() });
+      for (const { g } of expired) events.publish({ type: 'grant.expired', userIds: [g.requesterUserId], payload: summary(g) });
+      return expired.length;
+    },
+
+    async byId(viewerUserId: Uuid, id: Uuid): Promise<Grant> {
+      const viewer = await subjectOf(viewerUserId);
+      const g = await deps.grants.byId(id);
+      if (!g) throw errors.notFound('no such grant');
+      const mayView =
+        g.requesterUserId === viewer.userId ||
+        viewer.role === 'auditor' ||
+        (viewer.role === 'duty_officer' && viewer.stationId === g.ownerStationId) ||
+        (g.approverUserId !== null && g.approverUserId === viewer.userId) ||
+        (viewer.role === 'village_committee' && g.approverVillageId !== null && g.approverVillageId === viewer.villageId);
+      if (!mayView) throw errors.notFound('no such grant');
+      return g;
+    },
+
+    /** 'mine': my requests; 'inbox': requests waiting for my decision; 'review': emergency grants my station must review. */
+    async list(viewerUserId: Uuid, view: 'mine' | 'inbox' | 'review' | 'station', states?: Grant['state'][]): Promise<Grant[]> {
+      const v = await subjectOf(viewerUserId);
+      const st = states && states.length ? states : undefined;
+      switch (view) {
+        case 'mine':
+          return deps.grants.list({ requesterUserId: v.userId, states: st });
+        case 'inbox':
+          if (v.role === 'duty_officer' && v.stationId) return deps.grants.list({ ownerStationId: v.stationId, approverKind: 'station', states: st ?? ['pending'], topLevel: true });
+          if (v.role === 'household_owner') return deps.grants.list({ approverUserId: v.userId, states: st ?? ['pending'], topLevel: true });
+          if (v.role === 'village_committee' && v.villageId) return deps.grants.list({ approverVillageId: v.villageId, states: st ?? ['pending'], topLevel: true });
+          return [];
+        case 'review':
+          if (v.role !== 'duty_officer' || !v.stationId) return [];
+          return deps.grants.list({ ownerStationId: v.stationId, reviewState: 'pending_review' });
+        case 'station':
+          if (v.role !== 'duty_officer' || !v.stationId) return [];
+          return deps.grants.list({ ownerStationId: v.stationId, states: st });
+      }
+    },
+
+    events: (id: Uuid) => deps.grants.events(id),
+  };
+}
+export type GrantsService = ReturnType<typeof grantsService>;

@@ -1,0 +1,51 @@
+// Cameras straight into the database, for tests that need cameras but not enrolment.
+import type { Gateway } from '../../gateway/compose.ts';
+import type { OwnerClass, SharingMode, Uuid } from '../../gateway/domain/types.ts';
+
+let seq = 0;
+
+export interface TestCameraInput {
+  stationCode: string;
+  ownerClass: OwnerClass;
+  sharingMode?: SharingMode | null;
+  lat: number;
+  lon: number;
+  /** Household owner (a demo username); their village becomes the camera's village. */
+  ownerUsername?: string;
+  villageCode?: string;
+  delegatedToCommittee?: boolean;
+  name?: string;
+}
+
+export async function insertTestCamera(gw: Gateway, c: TestCameraInput): Promise<Uuid> {
+  const station = await gw.repos.jurisdictions.byCode(c.stationCode);
+  if (!station) throw new Error(`no station ${c.stationCode}`);
+  const owner = c.ownerUsername ? await gw.repos.users.byUsername(c.ownerUsername) : undefined;
+  if (c.ownerUsername && !owner) throw new Error(`no user ${c.ownerUsername}`);
+  const village = c.villageCode ? await gw.repos.jurisdictions.byCode(c.villageCode) : undefined;
+  const n = ++seq;
+  return gw.repos.cameras.insert({
+    deviceId: `${c.stationCode.padEnd(8, '0').slice(0, 8)}1320${String(n).padStart(8, '0')}`,
+    name: c.name ?? `test camera ${n}`,
+    ownerClass: c.ownerClass,
+    stationId: station.id,
+    villageId: c.ownerClass === 'police' ? null : (village?.id ?? owner?.jurisdictionId ?? null),
+    ownerUserId: owner?.id ?? null,
+    ownerName: null,
+    ownerPhone: null,
+    address: null,
+    sharingMode: c.ownerClass === 'household' ? (c.sharingMode ?? 'on_request') : null,
+    delegatedToCommittee: c.delegatedToCommittee ?? false,
+    lat: c.lat,
+    lon: c.lon,
+    jurisdictionOverride: null,
+    onvifHost: '127.0.0.1',
+    onvifPort: 20000 + n,
+    credentialsEnc: 'test.not.a.secret',
+    deviceInfo: {},
+    clockOffsetMs: 0,
+    profiles: [],
+    enabled: true,
+    enrolledBy: null,
+  });
+}
