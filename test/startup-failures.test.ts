@@ -1,0 +1,93 @@
+// Start-up failures end with one line naming the problem and a non-zero exit, never a stack trace.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import net from 'node:net';
+import path from 'node:path';
+import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { startEmbedded, EmbeddedStartError } from '../gateway/db/embedded.ts';
+
+const root = path.resolve(import.meta.dirname, '..');
+
+function start(env: Record<string, string>, timeoutMs = 40_000): Promise<{ code: number | null; stderr: string; stdout: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(path.join(root, 'node_modules/.bin/tsx'), ['gateway/main.ts'], {
+      cwd: root,
+      env: { ...process.env, LOG_LEVEL: 'error', SHOUWANG_DEMO: 'false', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    let stdout = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout.on('data', (d) => (stdout += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr, stdout });
+    });
+  });
+}
+
+let dir: string;
+let tdb: TestDatabase;
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'shouwang-startfail-'));
+  chmodSync(dir, 0o777);
+  tdb = await createTestDatabase();
+});
+afterAll(async () => {
+  await tdb?.drop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('start-up failures', () => {
+  it('invalid config names the key', async () => {
+    const r = await start({ PORT: 'eighty' });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("invalid config 'http.port'");
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('an unreachable DATABASE_URL is retried for a bounded time, then one line', async () => {
+    const cfg = path.join(dir, 'short.json');
+    writeFileSync(cfg, JSON.stringify({ database: { connectTimeoutMs: 1500 } }));
+    const r = await start({ SHOUWANG_CONFIG: cfg, DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/unreachable after \d+ attempts/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('a port in use is reported as such', async () => {
+    const blocker = net.createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const r = await start({ DATABASE_URL: tdb.url, PORT: String(port), SHOUWANG_CREDENTIAL_KEY: Buffer.alloc(32, 1).toString('base64') });
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain(`port ${port} on 127.0.0.1 is already in use`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('a second gateway on the same data dir refuses; a read-only data dir is named', async () => {
+    const dataDir = path.join(dir, 'pg');
+    const port = await new Promise<number>((r) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => r(p));
+      });
+    });
+    const first = await startEmbedded({ dataDir, port });
+    try {
+      await expect(startEmbedded({ dataDir, port: port + 1 })).rejects.toThrow(EmbeddedStartError);
+      await expect(startEmbedded({ dataDir, port: port + 1 })).rejects.toThrow(/in use by another Shouwang process/);
+    } finally {
+      await first.stop();
+    }
+    // A data dir under a regular file cannot be created (root ignores permission bits, so no chmod here).
+    writeFileSync(path.join(dir, 'a-file'), 'x');
+    await expect(startEmbedded({ dataDir: path.join(dir, 'a-file', 'pg'), port })).rejects.toThrow(/not writable/);
+  });
+});
