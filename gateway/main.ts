@@ -11,6 +11,7 @@ import { composeGateway } from './compose.ts';
 import { buildApp } from './http/app.ts';
 import { loadDemo, DEMO_PASSWORD } from './demo/load-demo.ts';
 import { startDemoCameras } from './demo/demo-cameras.ts';
+import { startMedia } from './media/start.ts';
 
 function fail(message: string): never {
   process.stderr.write(`shouwang: ${message}\n`);
@@ -73,7 +74,8 @@ export async function main(): Promise<void> {
   const https = config.http.tlsCert && config.http.tlsKey
     ? { cert: readFileSync(config.http.tlsCert), key: readFileSync(config.http.tlsKey) }
     : null;
-  const app = await buildApp(gw, { logger: log, https });
+  const media = config.media.enabled ? await startMedia(gw) : null;
+  const app = await buildApp(gw, { logger: log, https, plugins: media ? [media.routes] : [] });
 
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -83,6 +85,7 @@ export async function main(): Promise<void> {
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
     await app.close().catch(() => undefined);
+    await media?.close().catch(() => undefined);
     await gw.close();
     await demoSim?.close().catch(() => undefined);
     await stopAll();
@@ -95,6 +98,7 @@ export async function main(): Promise<void> {
     await app.listen({ host: config.http.host, port: config.http.port });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
+    await media?.close().catch(() => undefined);
     await gw.close();
     await stopAll();
     fail(code === 'EADDRINUSE' ? `port ${config.http.port} on ${config.http.host} is already in use` : (e as Error).message);

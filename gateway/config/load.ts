@@ -20,6 +20,8 @@ const ENV_KEYS: Record<string, string> = {
   SHOUWANG_EMBEDDED_PG_PORT: 'database.embeddedPort',
   SHOUWANG_CREDENTIAL_KEY: 'secrets.credentialKey',
   LOG_LEVEL: 'log.level',
+  SHOUWANG_MEDIA: 'media.enabled',
+  SHOUWANG_FFMPEG: 'media.ffmpegPath',
 };
 
 type Json = Record<string, unknown>;
@@ -82,7 +84,10 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   }
   const merged = deepMerge(deepMerge(fromFile, fromEnv), opts.overrides ?? {});
   const withDefaults = Value.Default(ConfigSchema, structuredClone(merged)) as Json;
-  const withPorts = deepMerge({ http: { port: 8080 }, database: { embeddedPort: 54329 } }, withDefaults);
+  const withPorts = deepMerge(
+    { http: { port: 8080 }, database: { embeddedPort: 54329 }, media: { rtmpBasePort: 19350, httpBasePort: 18950 } },
+    withDefaults,
+  );
   const errs = [...Value.Errors(ConfigSchema, withPorts)] as unknown as AjvLikeError[];
   const e = errs.find((x) => x.keyword !== 'boolean') ?? errs[0];
   if (e) throw new ConfigError(describe(e, withPorts));

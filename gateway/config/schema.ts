@@ -71,6 +71,22 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    media: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true }),
+        /** node-media-server child processes; streams are spread over them by camera. */
+        workers: Type.Integer({ minimum: 1, maximum: 16, default: 1 }),
+        /** Worker i listens on rtmpBasePort+i (ingest) and httpBasePort+i (FLV), 127.0.0.1 only. */
+        rtmpBasePort: Port,
+        httpBasePort: Port,
+        pullIdleMs: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 30_000 }),
+        /** Per-viewer buffered bytes before frames are skipped, then the viewer dropped; 0 = about two GOPs. */
+        viewerBufferBytes: Type.Integer({ minimum: 0, maximum: 64 * 1024 * 1024, default: 0 }),
+        ffmpegPath: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: null }),
+        audio: Type.Enum(['copy', 'none'], { default: 'copy' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     log: Type.Object(
       {
         level: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),

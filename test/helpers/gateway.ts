@@ -6,29 +6,62 @@ import { composeGateway, type Gateway } from '../../gateway/compose.ts';
 import { buildApp } from '../../gateway/http/app.ts';
 import { loadDemo, DEMO_PASSWORD } from '../../gateway/demo/load-demo.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
+import { startMedia } from '../../gateway/media/start.ts';
+import type { MediaRuntime } from '../../gateway/media/runtime.ts';
+import net from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
 
 export interface TestGateway {
   gw: Gateway;
   app: FastifyInstance;
   tdb: TestDatabase;
   config: Config;
+  /** With `media: true`: the workers and edge, and the app listening on 127.0.0.1 (`baseUrl`). */
+  media: MediaRuntime | null;
+  baseUrl: string | null;
   /** Logs in a demo user and returns its bearer token. */
   login(username: string, password?: string): Promise<string>;
   close(): Promise<void>;
 }
 
-export async function testGateway(opts: { demo?: boolean; overrides?: Record<string, unknown> } = {}): Promise<TestGateway> {
+export async function testGateway(opts: { demo?: boolean; overrides?: Record<string, unknown>; media?: boolean } = {}): Promise<TestGateway> {
   const tdb = await createTestDatabase();
   const config = loadConfig({ file: null, env: {}, overrides: { profile: 'test', demo: false, log: { level: 'silent' }, ...opts.overrides } });
   const gw = await composeGateway({ config, db: tdb.db, log: pino({ level: 'silent' }) });
   if (opts.demo !== false) await loadDemo(gw);
-  const app = await buildApp(gw);
+  let media: MediaRuntime | null = null;
+  let mediaDir: string | null = null;
+  if (opts.media) {
+    mediaDir = mkdtempSync(path.join(tmpdir(), 'shouwang-test-media-'));
+    media = await startMedia(gw, { rtmpBasePort: await freePort(), httpBasePort: await freePort(), dataDir: mediaDir });
+  }
+  const app = await buildApp(gw, { plugins: media ? [media.routes] : [] });
   await app.ready();
+  let baseUrl: string | null = null;
+  if (opts.media) {
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    baseUrl = `http://127.0.0.1:${(app.server.address() as net.AddressInfo).port}`;
+  }
   return {
     gw,
     app,
     tdb,
     config,
+    media,
+    baseUrl,
     async login(username, password = DEMO_PASSWORD) {
       const r = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password } });
       if (r.statusCode !== 200) throw new Error(`login ${username} failed: ${r.statusCode} ${r.body}`);
@@ -36,6 +69,8 @@ export async function testGateway(opts: { demo?: boolean; overrides?: Record<str
     },
     async close() {
       await app.close();
+      await media?.close();
+      if (mediaDir) rmSync(mediaDir, { recursive: true, force: true });
       await gw.close();
       await tdb.drop();
     },

@@ -1,0 +1,117 @@
+// Every ffmpeg command line Shouwang runs. Callers get argument arrays; nothing else builds ffmpeg flags.
+
+const QUIET = ['-hide_banner', '-nostats', '-loglevel', 'error'];
+
+export interface InputTuning {
+  /** Socket / read timeout in microseconds (the 2018 build: `-stimeout` for RTSP; `-timeout` there means listen). */
+  timeoutUs?: number;
+  /** Stream-info probing: lower means faster first frame, too low can miss audio. */
+  analyzeDurationUs?: number;
+  probeSize?: number;
+}
+
+/** Input options for a camera or internal source URL, chosen by scheme. */
+export function inputArgs(url: string, t: InputTuning = {}): string[] {
+  const timeout = String(t.timeoutUs ?? 5_000_000);
+  const args: string[] = [];
+  if (t.analyzeDurationUs !== undefined) args.push('-analyzeduration', String(t.analyzeDurationUs));
+  if (t.probeSize !== undefined) args.push('-probesize', String(t.probeSize));
+  if (url.startsWith('rtsp://') || url.startsWith('rtsps://')) {
+    args.push('-rtsp_transport', 'tcp', '-stimeout', timeout);
+  } else if (url.startsWith('rtmp://') || url.startsWith('http://') || url.startsWith('https://')) {
+    args.push('-rw_timeout', timeout);
+  }
+  return args;
+}
+
+export interface RelayOptions extends InputTuning {
+  /** Camera pull source (RTSP with credentials) — passed only to ffmpeg, never logged by us. */
+  input: string;
+  /** Worker ingest URL, e.g. rtmp://127.0.0.1:19350/live/<key>?pub=… */
+  output: string;
+  /** 'copy' keeps the camera's audio (AAC/G.711 fit FLV); 'none' drops it. */
+  audio?: 'copy' | 'none';
+}
+
+/** Camera → worker: remux only (no transcoding), TCP interleaved RTSP, fail fast on a silent socket. */
+export function relayArgs(o: RelayOptions): string[] {
+  const audio = o.audio ?? 'copy';
+  return [
+    ...QUIET,
+    '-nostdin',
+    '-fflags', '+genpts',
+    // RTSP SDP already carries codec parameters: half a second of probing is enough and saves ~0.5 s cold start
+    ...inputArgs(o.input, { analyzeDurationUs: 500_000, probeSize: 500_000, ...o }),
+    '-i', o.input,
+    '-map', '0:v:0',
+    ...(audio === 'copy' ? ['-map', '0:a:0?', '-c:a', 'copy'] : ['-an']),
+    '-c:v', 'copy',
+    '-f', 'flv',
+    o.output,
+  ];
+}
+
+export interface SnapshotOptions extends InputTuning {
+  /** A URL, or '-' to read FLV bytes from stdin (the edge's cached GOP). */
+  input: string;
+  /** Scale to this width keeping aspect (optional). */
+  width?: number;
+  /** JPEG quality 2 (best) … 31. */
+  quality?: number;
+}
+
+/** One decoded frame as JPEG on stdout. */
+export function snapshotArgs(o: SnapshotOptions): string[] {
+  const input = o.input === '-' ? ['-f', 'flv', '-i', 'pipe:0'] : [...inputArgs(o.input, o), '-i', o.input];
+  return [
+    ...QUIET,
+    ...input,
+    '-map', '0:v:0',
+    '-frames:v', '1',
+    ...(o.width ? ['-vf', `scale=${o.width}:-2`] : []),
+    '-q:v', String(o.quality ?? 5),
+    '-f', 'image2',
+    '-c:v', 'mjpeg',
+    'pipe:1',
+  ];
+}
+
+export interface TestClipOptions {
+  output: string;
+  seconds: number;
+  width?: number;
+  height?: number;
+  fps?: number;
+  /** Keyframe interval in frames. */
+  gop?: number;
+  bitrateKbps?: number;
+  audio?: boolean;
+  /** Add temporal noise so the encoder really spends the bitrate (benchmarks). */
+  noise?: boolean;
+}
+
+/** Encodes a test-pattern H.264 clip once (FLV), so sources can loop it with `-c copy` at no encoding cost. */
+export function testClipArgs(o: TestClipOptions): string[] {
+  const w = o.width ?? 640;
+  const h = o.height ?? 360;
+  const fps = o.fps ?? 25;
+  const kbps = o.bitrateKbps ?? 1000;
+  return [
+    ...QUIET,
+    '-y',
+    '-f', 'lavfi', '-i', `testsrc2=size=${w}x${h}:rate=${fps}${o.noise ? ',noise=alls=12:allf=t' : ''}`,
+    ...(o.audio ? ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100'] : []),
+    '-t', String(o.seconds),
+    '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', 'main', '-pix_fmt', 'yuv420p',
+    '-g', String(o.gop ?? fps * 2), '-keyint_min', String(o.gop ?? fps * 2), '-sc_threshold', '0',
+    '-b:v', `${kbps}k`, '-maxrate', `${kbps}k`, '-bufsize', `${kbps}k`,
+    ...(o.audio ? ['-c:a', 'aac', '-b:a', '64k'] : ['-an']),
+    '-f', 'flv',
+    o.output,
+  ];
+}
+
+/** Loops a prepared clip in real time into an RTMP/FLV destination: a stand-in camera or publisher. */
+export function loopPublishArgs(o: { clip: string; output: string }): string[] {
+  return [...QUIET, '-nostdin', '-re', '-stream_loop', '-1', '-i', o.clip, '-c', 'copy', '-f', 'flv', o.output];
+}

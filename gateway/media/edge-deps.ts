@@ -1,0 +1,71 @@
+// The media edge's view of the gateway: the access runtime decides, the camera repository says where to pull, the audit log records.
+import type { Gateway } from '../compose.ts';
+import type { EdgeDeps, AuditEvent } from './edge-types.ts';
+import type { MediaRuntime } from './runtime.ts';
+import type { CameraProfile } from '../repositories/cameras.repository.ts';
+
+function withCredentials(uri: string, username: string, password: string): string {
+  const u = new URL(uri);
+  u.username = encodeURIComponent(username);
+  u.password = encodeURIComponent(password);
+  return u.toString();
+}
+
+const AUDIT: Record<AuditEvent['type'], { action: string; outcome: 'allow' | 'deny' | 'info' }> = {
+  'live.open': { action: 'video.live.open', outcome: 'allow' },
+  'live.close': { action: 'video.live.close', outcome: 'info' },
+  'live.refused': { action: 'video.live.refused', outcome: 'deny' },
+  snapshot: { action: 'video.snapshot', outcome: 'allow' },
+};
+
+export function edgeDepsFor(gw: Gateway): EdgeDeps {
+  return {
+    authorize: ({ token, cameraId, action }) => gw.access.authorizePlay({ token, cameraId, action }),
+
+    async resolveCamera(cameraId, stream) {
+      if (!/^[0-9a-f-]{36}$/i.test(cameraId)) return undefined;
+      const cam = await gw.repos.cameras.byId(cameraId);
+      if (!cam || cam.removedAt) return undefined;
+      const profile: CameraProfile | undefined = stream === 'sub' ? (cam.profiles[1] ?? cam.profiles[0]) : cam.profiles[0];
+      if (!profile) return undefined;
+      const { username, password } = gw.cipher.decrypt(cam.credentialsEnc);
+      return {
+        rtspUrl: withCredentials(profile.streamUri, username, password),
+        state: cam.enabled ? cam.state : 'offline',
+        ...(profile.snapshotUri ? { snapshotUrl: profile.snapshotUri, username, password } : {}),
+      };
+    },
+
+    audit(e) {
+      const { action, outcome } = AUDIT[e.type];
+      void (async () => {
+        const grant = e.grantId ? await gw.repos.grants.byId(e.grantId) : undefined;
+        await gw.repos.audit.append({
+          action, outcome, actorUserId: e.userId ?? null, cameraId: e.cameraId, grantId: e.grantId ?? null,
+          caseNo: grant?.caseNo ?? null, stationId: grant?.ownerStationId ?? null,
+          reason: e.reason ?? e.code ?? null,
+          details: { ...(e.bytes !== undefined ? { bytes: e.bytes } : {}), ...(e.durationMs !== undefined ? { durationMs: e.durationMs } : {}) },
+        });
+      })().catch((err: unknown) => gw.log.error({ err }, 'audit of a media event failed'));
+    },
+  };
+}
+
+/** Revocations, logouts, disabled users and access-relevant camera changes close open viewer sessions at once. */
+export function closeSessionsOnRevocation(gw: Gateway, media: MediaRuntime): () => void {
+  return gw.access.onRevocation((n) => {
+    media.edge.closeWhere((s) => {
+      switch (n.reason) {
+        case 'grant_revoked':
+        case 'grant_expired':
+          return s.grantId !== null && (n.grantIds ?? []).includes(s.grantId);
+        case 'user_disabled':
+          return s.userId === n.userId;
+        case 'session_logged_out':
+          return s.sessionKey === n.sessionKey;
+        case 'camera_changed':
+          return s.cameraId === n.cameraId;
+      }
+    }, n.reason);
+  });
+}

@@ -1,0 +1,64 @@
+// What the live edge needs from the rest of the gateway, and what it shows back.
+import type { StreamKind } from './pulls.ts';
+
+export type EdgeAction = 'live' | 'snapshot';
+
+export interface Authorization {
+  userId: string;
+  grantId: string | null;
+  /** Access must end by this time (token expiry, grant end, live window end). */
+  until: Date;
+  /** Groups sessions opened with the same login/token, so logout can close them. */
+  sessionKey: string;
+}
+
+export interface CameraSource {
+  /** With credentials: stays inside the gateway. */
+  rtspUrl: string;
+  state: 'online' | 'offline' | 'unknown' | string;
+  snapshotUrl?: string;
+  username?: string;
+  password?: string;
+}
+
+export type AuditEvent = {
+  type: 'live.open' | 'live.close' | 'live.refused' | 'snapshot';
+  userId?: string;
+  cameraId: string;
+  grantId?: string | null;
+  bytes?: number;
+  durationMs?: number;
+  reason?: string;
+  code?: string;
+};
+
+export interface EdgeDeps {
+  /** Throws AppError (token_missing, token_invalid, token_expired, forbidden, grant_revoked…) to refuse. */
+  authorize(input: { token: string | undefined; cameraId: string; action: EdgeAction; ip: string }): Promise<Authorization>;
+  /** undefined → 404 not_found. */
+  resolveCamera(cameraId: string, stream: StreamKind): Promise<CameraSource | undefined>;
+  audit(event: AuditEvent): void;
+}
+
+export interface ViewerSessionInfo {
+  id: string;
+  userId: string;
+  cameraId: string;
+  stream: StreamKind;
+  grantId: string | null;
+  sessionKey: string;
+  ip: string;
+  transport: 'http-flv' | 'ws-flv';
+  openedAt: Date;
+  until: Date;
+  bytes: number;
+}
+
+/** A viewer connection, whatever carries it. */
+export interface ViewerSink {
+  write(b: Buffer): void;
+  /** Bytes accepted but not yet handed to the kernel. */
+  buffered(): number;
+  close(reason: string): void;
+  onClose(cb: () => void): void;
+}

@@ -1,0 +1,401 @@
+// The authorising edge: every viewer byte passes an authorisation first; one upstream per
+// (camera, stream) fans out to all viewers; sessions close at `until`, on closeWhere, or when slow.
+import { randomUUID } from 'node:crypto';
+import { AppError, errors } from '../errors.ts';
+import { runToCompletion, snapshotArgs } from '../../camera-adapters/ffmpeg/index.ts';
+import { Channel, type ChannelViewer } from './channel.ts';
+import { redact, type Pull, type PullManager, type StreamKind } from './pulls.ts';
+import type { WorkerPool } from './worker-supervisor.ts';
+import type { Authorization, CameraSource, EdgeDeps, ViewerSessionInfo, ViewerSink } from './edge-types.ts';
+
+export interface LiveEdgeConfig {
+  ffmpegPath: string;
+  /** Per-viewer buffered-bytes cap; default two GOPs of the stream (min 512 KB). */
+  viewerBufferBytes?: number;
+  /** How long a first viewer waits for the first keyframe of a cold pull. */
+  readyTimeoutMs?: number;
+  /** No upstream data this long with viewers attached → they are closed with `source_lost`. */
+  stallTimeoutMs?: number;
+  snapshotCacheMs?: number;
+  snapshotTimeoutMs?: number;
+  /** Batch fan-out writes every this many ms once a channel has `batchFromViewers` viewers (default 40 ms from 200). */
+  batchMs?: number;
+  batchFromViewers?: number;
+}
+
+export interface PreparedLive {
+  readonly auth: Authorization;
+  readonly cameraId: string;
+  readonly stream: StreamKind;
+  readonly ip: string;
+  /** The caller gave up (client went away) before attach. */
+  cancel(): void;
+}
+
+interface PreparedInternal extends PreparedLive {
+  pull: Pull;
+  channel: Channel;
+  done: boolean;
+  /** Set when closeWhere matched while the viewer was still waiting for video. */
+  cancelledWith: string | null;
+}
+
+interface Session extends ViewerSessionInfo {
+  viewer: ChannelViewer;
+  channel: Channel;
+  close(reason: string): void;
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** A viewer waiting for a cold pull sees a 503 after this many failed relay starts in a row. */
+const GIVE_UP_FAILURES = 3;
+
+export const unavailable = (message: string, details: Record<string, unknown>): AppError =>
+  new AppError('camera_unavailable', 503, message, details);
+
+export class LiveEdge {
+  private readonly channels = new Map<Pull, Channel>();
+  private readonly live = new Map<string, Session>();
+  /** Authorised viewers still waiting for a keyframe: closeWhere must reach them too. */
+  private readonly pending = new Set<PreparedInternal>();
+  private readonly snapCache = new Map<string, { at: number; jpeg: Promise<Buffer> }>();
+  private readonly watchdog: NodeJS.Timeout;
+
+  constructor(
+    private readonly cfg: LiveEdgeConfig,
+    private readonly deps: EdgeDeps,
+    private readonly pulls: PullManager,
+    private readonly pool: WorkerPool,
+    private readonly secret: string,
+  ) {
+    pulls.on('started', (p: Pull) => this.openChannel(p));
+    pulls.on('stopped', (p: Pull) => {
+      this.channels.get(p)?.close();
+      this.channels.delete(p);
+    });
+    pool.on('down', (w: { index: number }) => {
+      for (const [p, ch] of this.channels) if (p.worker === w.index) ch.lost('worker_restart');
+    });
+    const stall = cfg.stallTimeoutMs ?? 8000;
+    this.watchdog = setInterval(() => {
+      const now = Date.now();
+      for (const ch of this.channels.values()) {
+        if (ch.viewers.size > 0 && ch.ready && now - ch.lastDataAt > stall) ch.lost('source_lost');
+      }
+    }, 500);
+    this.watchdog.unref();
+  }
+
+  /** Authorise, resolve the camera, hold its pull and wait for a keyframe. Throws AppError to refuse. */
+  async prepareLive(input: { token: string | undefined; cameraId: string; stream: StreamKind; ip: string }): Promise<PreparedLive> {
+    const { cameraId, stream, ip } = input;
+    let auth: Authorization;
+    try {
+      auth = await this.deps.authorize({ token: input.token, cameraId, action: 'live', ip });
+      if (auth.until.getTime() <= Date.now()) throw errors.tokenExpired('Access has already ended.');
+    } catch (e) {
+      this.refused(cameraId, e);
+      throw e;
+    }
+    const cam = await this.camera(cameraId, stream);
+    const pull = this.pulls.acquire(cameraId, stream, cam.rtspUrl);
+    const channel = this.channels.get(pull);
+    if (!channel) {
+      pull.release();
+      throw errors.unavailable('Live channel is not available.');
+    }
+    const prepared: PreparedInternal = {
+      auth,
+      cameraId,
+      stream,
+      ip,
+      pull,
+      channel,
+      done: false,
+      cancelledWith: null,
+      cancel: () => {
+        this.pending.delete(prepared);
+        if (prepared.done) return;
+        prepared.done = true;
+        pull.release();
+      },
+    };
+    this.pending.add(prepared);
+    if (!channel.ready) {
+      if (pull.state === 'retrying' && pull.failures >= GIVE_UP_FAILURES) {
+        prepared.cancel();
+        throw unavailable('The camera is not delivering video; retrying.', { state: 'retrying', reason: pull.lastError });
+      }
+      try {
+        await this.waitLive(pull, channel);
+      } catch (e) {
+        prepared.cancel();
+        throw e;
+      }
+      if (prepared.cancelledWith) {
+        const reason = prepared.cancelledWith;
+        prepared.cancel();
+        this.deps.audit({ type: 'live.refused', userId: auth.userId, cameraId, grantId: auth.grantId, code: reason, reason });
+        throw new AppError(reason, 403, 'Access was withdrawn while the stream was starting.');
+      }
+    }
+    return prepared;
+  }
+
+  /** Starts sending to a viewer; the session ends at auth.until at the latest. */
+  attach(prepared: PreparedLive, sink: ViewerSink, transport: ViewerSessionInfo['transport']): ViewerSessionInfo {
+    const p = prepared as PreparedInternal;
+    if (p.done) throw new Error('prepared live view already used');
+    this.pending.delete(p);
+    p.done = true;
+    const { auth } = p;
+    let closed = false;
+    let timer: NodeJS.Timeout | null = null;
+    const viewer: ChannelViewer = {
+      sink,
+      bytes: 0,
+      skipping: false,
+      maxBuffered: 0,
+      kick: (reason) => session.close(reason),
+    };
+    const session: Session = {
+      id: randomUUID(),
+      userId: auth.userId,
+      cameraId: p.cameraId,
+      stream: p.stream,
+      grantId: auth.grantId,
+      sessionKey: auth.sessionKey,
+      ip: p.ip,
+      transport,
+      openedAt: new Date(),
+      until: auth.until,
+      get bytes() {
+        return viewer.bytes;
+      },
+      viewer,
+      channel: p.channel,
+      close: (reason) => {
+        if (closed) return;
+        closed = true;
+        if (timer) clearTimeout(timer);
+        p.channel.remove(viewer);
+        this.live.delete(session.id);
+        sink.close(reason);
+        p.pull.release();
+        this.deps.audit({
+          type: 'live.close',
+          userId: auth.userId,
+          cameraId: p.cameraId,
+          grantId: auth.grantId,
+          bytes: viewer.bytes,
+          durationMs: Date.now() - session.openedAt.getTime(),
+          reason,
+        });
+      },
+    };
+    const arm = (): void => {
+      const ms = auth.until.getTime() - Date.now();
+      if (ms <= 0) return session.close('expired');
+      timer = setTimeout(arm, Math.min(ms, MAX_TIMER_MS));
+    };
+    this.live.set(session.id, session);
+    this.deps.audit({ type: 'live.open', userId: auth.userId, cameraId: p.cameraId, grantId: auth.grantId });
+    sink.onClose(() => session.close('client_closed'));
+    if (p.cancelledWith) session.close(p.cancelledWith);
+    else arm();
+    if (!closed) p.channel.add(viewer);
+    return this.info(session);
+  }
+
+  /** Closes every open session the predicate selects; returns how many. */
+  closeWhere(pred: (s: ViewerSessionInfo) => boolean, reason: string): number {
+    let n = 0;
+    for (const p of this.pending) {
+      const info: ViewerSessionInfo = {
+        id: 'pending',
+        userId: p.auth.userId,
+        cameraId: p.cameraId,
+        stream: p.stream,
+        grantId: p.auth.grantId,
+        sessionKey: p.auth.sessionKey,
+        ip: p.ip,
+        transport: 'http-flv',
+        openedAt: new Date(),
+        until: p.auth.until,
+        bytes: 0,
+      };
+      if (!p.cancelledWith && pred(info)) {
+        p.cancelledWith = reason;
+        n++;
+      }
+    }
+    for (const s of [...this.live.values()]) {
+      if (pred(this.info(s))) {
+        s.close(reason);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  sessions(): ViewerSessionInfo[] {
+    return [...this.live.values()].map((s) => this.info(s));
+  }
+
+  /** Internals for tests and benchmarks: per-session peak buffered bytes, upstream connects. */
+  stats(): {
+    channels: number;
+    upstreamConnects: number;
+    viewers: number;
+    maxBufferedBySession: Record<string, number>;
+    capBySession: Record<string, number>;
+  } {
+    const maxBufferedBySession: Record<string, number> = {};
+    const capBySession: Record<string, number> = {};
+    for (const s of this.live.values()) {
+      maxBufferedBySession[s.id] = s.viewer.maxBuffered;
+      capBySession[s.id] = s.channel.cap();
+    }
+    let upstreamConnects = 0;
+    for (const ch of this.channels.values()) upstreamConnects += ch.upstreamConnects;
+    return { channels: this.channels.size, upstreamConnects, viewers: this.live.size, maxBufferedBySession, capBySession };
+  }
+
+  /** One JPEG: from the running pull when there is one, else the camera's snapshot URL, else an RTSP grab. */
+  async snapshot(input: { token: string | undefined; cameraId: string; stream: StreamKind; ip: string }): Promise<Buffer> {
+    const { cameraId, stream, ip } = input;
+    let auth: Authorization;
+    try {
+      auth = await this.deps.authorize({ token: input.token, cameraId, action: 'snapshot', ip });
+    } catch (e) {
+      this.refused(cameraId, e);
+      throw e;
+    }
+    const cam = await this.camera(cameraId, stream);
+    const key = `${cameraId}\n${stream}`;
+    const ttl = this.cfg.snapshotCacheMs ?? 3000;
+    let entry = this.snapCache.get(key);
+    if (!entry || Date.now() - entry.at > ttl) {
+      entry = { at: Date.now(), jpeg: this.grab(cameraId, stream, cam) };
+      this.snapCache.set(key, entry);
+      entry.jpeg.catch(() => this.snapCache.delete(key));
+      for (const [k, v] of this.snapCache) if (Date.now() - v.at > ttl) this.snapCache.delete(k);
+    }
+    const jpeg = await entry.jpeg;
+    this.deps.audit({ type: 'snapshot', userId: auth.userId, cameraId, grantId: auth.grantId, bytes: jpeg.length });
+    return jpeg;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.watchdog);
+    this.closeWhere(() => true, 'shutdown');
+    for (const ch of this.channels.values()) ch.close();
+    this.channels.clear();
+  }
+
+  private info(s: Session): ViewerSessionInfo {
+    return {
+      id: s.id,
+      userId: s.userId,
+      cameraId: s.cameraId,
+      stream: s.stream,
+      grantId: s.grantId,
+      sessionKey: s.sessionKey,
+      ip: s.ip,
+      transport: s.transport,
+      openedAt: s.openedAt,
+      until: s.until,
+      bytes: s.viewer.bytes,
+    };
+  }
+
+  private refused(cameraId: string, e: unknown): void {
+    const code = e instanceof AppError ? e.code : 'internal';
+    this.deps.audit({ type: 'live.refused', cameraId, code, reason: e instanceof Error ? e.message : String(e) });
+  }
+
+  private async camera(cameraId: string, stream: StreamKind): Promise<CameraSource> {
+    const cam = await this.deps.resolveCamera(cameraId, stream);
+    if (!cam) throw errors.notFound('Camera not found.', { cameraId });
+    if (cam.state === 'offline') throw errors.cameraOffline('The camera is offline.', { state: cam.state });
+    return cam;
+  }
+
+  private openChannel(p: Pull): void {
+    const ch = new Channel({
+      httpPort: () => this.pool.get(p.worker).httpPort,
+      streamPath: p.streamPath,
+      secret: this.secret,
+      viewerBufferBytes: this.cfg.viewerBufferBytes,
+      onLive: () => p.markLive(),
+      batchMs: this.cfg.batchMs ?? 40,
+      batchFromViewers: this.cfg.batchFromViewers ?? 200,
+      onUpstreamLost: () => {},
+    });
+    this.channels.set(p, ch);
+    ch.connect();
+  }
+
+  private waitLive(pull: Pull, channel: Channel): Promise<void> {
+    const timeout = this.cfg.readyTimeoutMs ?? 10_000;
+    return new Promise((resolve, reject) => {
+      const onState = (s: string): void => {
+        if (s === 'stopped' || (s === 'retrying' && pull.failures >= GIVE_UP_FAILURES)) {
+          cleanup();
+          reject(unavailable('The camera did not deliver video.', { state: s, reason: pull.lastError }));
+        }
+      };
+      const cleanup = (): void => {
+        pull.off('state', onState);
+      };
+      pull.on('state', onState);
+      channel.whenReady(timeout).then(
+        () => {
+          cleanup();
+          resolve();
+        },
+        () => {
+          cleanup();
+          reject(unavailable('No video from the camera yet.', { state: pull.state, reason: pull.lastError }));
+        },
+      );
+    });
+  }
+
+  private async grab(cameraId: string, stream: StreamKind, cam: CameraSource): Promise<Buffer> {
+    const timeoutMs = this.cfg.snapshotTimeoutMs ?? 8000;
+    const pull = this.pulls.get(cameraId, stream);
+    const still = pull ? this.channels.get(pull)?.stillFrame() : null;
+    if (still) return this.decode('-', still, timeoutMs);
+    if (cam.snapshotUrl) {
+      try {
+        return await fetchSnapshot(cam, timeoutMs);
+      } catch {
+        /* fall through to a frame grab */
+      }
+    }
+    return this.decode(cam.rtspUrl, undefined, timeoutMs);
+  }
+
+  private async decode(input: string, stdin: Buffer | undefined, timeoutMs: number): Promise<Buffer> {
+    const r = await runToCompletion(this.cfg.ffmpegPath, snapshotArgs({ input }), { timeoutMs, stdin });
+    if (r.exit.code !== 0 || r.stdout.length < 4 || r.stdout[0] !== 0xff || r.stdout[1] !== 0xd8) {
+      throw unavailable('Could not take a snapshot from the camera.', {
+        reason: r.timedOut ? 'timeout' : redact(r.stderr).trim().split('\n').slice(-1)[0] ?? 'ffmpeg failed',
+      });
+    }
+    return r.stdout;
+  }
+}
+
+async function fetchSnapshot(cam: CameraSource, timeoutMs: number): Promise<Buffer> {
+  const headers: Record<string, string> = {};
+  if (cam.username !== undefined) {
+    headers['authorization'] = `Basic ${Buffer.from(`${cam.username}:${cam.password ?? ''}`).toString('base64')}`;
+  }
+  const res = await fetch(cam.snapshotUrl!, { headers, signal: AbortSignal.timeout(timeoutMs) });
+  if (!res.ok) throw new Error(`snapshot HTTP ${res.status}`);
+  const b = Buffer.from(await res.arrayBuffer());
+  if (b[0] !== 0xff || b[1] !== 0xd8) throw new Error('snapshot is not a JPEG');
+  return b;
+}

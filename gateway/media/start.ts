@@ -1,0 +1,30 @@
+import path from 'node:path';
+import type { Gateway } from '../compose.ts';
+import { createMediaRuntime, type MediaRuntime } from './runtime.ts';
+import { closeSessionsOnRevocation, edgeDepsFor } from './edge-deps.ts';
+
+/** Starts the media workers and the authorising edge for a gateway, bound to its access runtime. */
+export async function startMedia(gw: Gateway, overrides: { rtmpBasePort?: number; httpBasePort?: number; dataDir?: string } = {}): Promise<MediaRuntime> {
+  const m = gw.config.media;
+  const runtime = await createMediaRuntime(
+    {
+      workers: m.workers,
+      rtmpBasePort: overrides.rtmpBasePort ?? m.rtmpBasePort,
+      httpBasePort: overrides.httpBasePort ?? m.httpBasePort,
+      pullIdleMs: m.pullIdleMs,
+      ...(m.viewerBufferBytes ? { viewerBufferBytes: m.viewerBufferBytes } : {}),
+      ...(m.ffmpegPath ? { ffmpegPath: m.ffmpegPath } : {}),
+      audio: m.audio,
+      dataDir: overrides.dataDir ?? path.resolve(path.dirname(gw.config.database.dataDir), 'media'),
+    },
+    edgeDepsFor(gw),
+  );
+  const unbind = closeSessionsOnRevocation(gw, runtime);
+  return {
+    ...runtime,
+    async close() {
+      unbind();
+      await runtime.close();
+    },
+  };
+}
