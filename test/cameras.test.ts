@@ -167,6 +167,27 @@ describe('bulk enrolment from a village committee CSV', () => {
   });
 });
 
+describe('household owner accounts', () => {
+  it('the committee activates an owner enrolled from the CSV; the owner sees their camera and its access history', async () => {
+    const committee = await t.login('lize-xijie.committee');
+    const owner = (await t.gw.repos.users.byUsername('owner-13800001000'))!;
+    expect(owner.role).toBe('household_owner');
+    expect((await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: owner.username, password: 'anything-at-all' } })).statusCode).toBe(401);
+    const set = await t.app.inject({ method: 'PUT', url: `/api/v1/users/${owner.id}/password`, headers: auth(committee), payload: { password: 'zhang-xiuying-2026' } });
+    expect(set.statusCode, set.body).toBe(200);
+    const other = await t.login('lize-dongjie.committee');
+    expect((await t.app.inject({ method: 'PUT', url: `/api/v1/users/${owner.id}/password`, headers: auth(other), payload: { password: 'hijacked-0000' } })).statusCode).toBe(403);
+    const token = await t.login(owner.username, 'zhang-xiuying-2026');
+    const mine = (await t.app.inject({ url: '/api/v1/cameras', headers: auth(token) })).json().items;
+    expect(mine).toHaveLength(1);
+    expect(mine[0].ownerName).toBe('张秀英');
+    const accesses = await t.app.inject({ url: `/api/v1/my/cameras/${mine[0].id}/accesses`, headers: auth(token) });
+    expect(accesses.statusCode, accesses.body).toBe(200);
+    const notMine = (await t.gw.repos.cameras.list({})).find((c) => c.ownerUserId && c.ownerUserId !== owner.id)!;
+    expect((await t.app.inject({ url: `/api/v1/my/cameras/${notMine.id}/accesses`, headers: auth(token) })).statusCode).toBeGreaterThanOrEqual(403);
+  });
+});
+
 describe('health', () => {
   it('a sweep marks cameras online, a stopped camera offline within one sweep, with an event', async () => {
     const first = await t.gw.health.sweep();

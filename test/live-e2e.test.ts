@@ -13,7 +13,7 @@ let cameraId = '';
 
 async function api(user: string, method: 'GET' | 'POST', url: string, payload?: object) {
   const r = await t.app.inject({ method, url: `/api/v1${url}`, headers: { authorization: `Bearer ${tokens[user]}` }, ...(payload ? { payload } : {}) });
-  return { status: r.statusCode, body: r.json() };
+  return { status: r.statusCode, body: r.body ? r.json() : null };
 }
 
 /** Opens an HTTP-FLV stream and counts bytes until it closes or `limitMs` passes. */
@@ -43,7 +43,7 @@ function watch(path: string, limitMs: number) {
 beforeAll(async () => {
   t = await testGateway({ media: true });
   sim = await startSimulator({ cameras: [{ id: 'bridge' }], addressMode: 'single-ip', httpPort: 0, rtspPort: 0, username: 'admin', password: 'pw-1234', nameOverlay: false });
-  for (const u of ['shouzhang.officer', 'chengguan.investigator', 'shouzhang.duty', 'shouzhang.auditor']) tokens[u] = await t.login(u);
+  for (const u of ['shouzhang.officer', 'chengguan.investigator', 'shouzhang.duty', 'shouzhang.auditor', 'admin', 'shouzhang.investigator']) tokens[u] = await t.login(u);
   const c = sim.cameras[0]!;
   const r = await api('shouzhang.officer', 'POST', '/cameras', { host: c.host, port: c.httpPort, username: 'admin', password: 'pw-1234', ownerClass: 'police', lat: 35.952, lon: 115.884, name: 'G220 bridge' });
   expect(r.status).toBe(201);
@@ -111,5 +111,29 @@ describe('live video through the authorising edge', () => {
     expect(close.caseNo).toBe('TQ-2026-1123-07');
     expect(close.details.bytes).toBeGreaterThan(50_000);
     expect((await verifyAuditChain(t.gw.repos.audit)).intact).toBe(true);
+  });
+
+  it('logging out or being disabled closes open streams at once', async () => {
+    const open = async (user: string) => {
+      const tok = await api(user, 'POST', '/play-tokens', { cameraId, action: 'live' });
+      expect(tok.status).toBe(201);
+      const v = watch(`/media/live/${cameraId}.flv?token=${tok.body.token}`, 20_000);
+      for (let i = 0; i < 100 && v.bytes < 10_000; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(v.bytes).toBeGreaterThan(10_000);
+      return v;
+    };
+    const inv = await open('shouzhang.investigator');
+    const t0 = Date.now();
+    expect((await api('shouzhang.investigator', 'POST', '/auth/logout')).status).toBe(204);
+    await inv.done;
+    expect(inv.closedAt! - t0).toBeLessThan(3000);
+
+    const officer = await open('shouzhang.officer');
+    const officerId = (await t.gw.repos.users.byUsername('shouzhang.officer'))!.id;
+    const t1 = Date.now();
+    expect((await api('admin', 'POST', `/users/${officerId}/disable`)).status).toBe(200);
+    await officer.done;
+    expect(officer.closedAt! - t1).toBeLessThan(3000);
+    expect((await api('shouzhang.officer', 'GET', '/me')).status).toBe(401);
   });
 });

@@ -14,6 +14,7 @@ import authRoutes from './routes/auth.ts';
 import jurisdictionRoutes from './routes/jurisdictions.ts';
 import auditRoutes from './routes/audit.ts';
 import cameraRoutes from './routes/cameras.ts';
+import userRoutes from './routes/users.ts';
 import websocket from '@fastify/websocket';
 import grantRoutes from './routes/grants.ts';
 import playTokenRoutes from './routes/play-tokens.ts';
@@ -78,6 +79,7 @@ export async function buildApp(gw: Gateway, opts: BuildAppOptions = {}): Promise
     await jurisdictionRoutes(typed(a), gw);
     await auditRoutes(typed(a), gw);
     await cameraRoutes(typed(a), gw);
+    await userRoutes(typed(a), gw);
     await grantRoutes(typed(a), gw);
     await playTokenRoutes(typed(a), gw);
     await eventRoutes(typed(a), gw);
