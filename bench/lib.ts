@@ -2,11 +2,12 @@
 import { mkdirSync, writeFileSync, mkdtempSync, rmSync, chmodSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
 import pg from 'pg';
 import { startEmbedded } from '../gateway/db/embedded.ts';
 import { createPool, runtimeRole, type Db } from '../gateway/db/pool.ts';
 import { migrate } from '../gateway/db/migrate.ts';
+import { freePort } from '../test/helpers/free-port.ts';
+export { freePort };
 
 export type Figures = Record<string, number | string>;
 
@@ -37,16 +38,6 @@ export function printTable(name: string, figures: Figures): void {
   for (const [k, v] of Object.entries(figures)) process.stdout.write(`  ${k.padEnd(w)}  ${v}\n`);
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 export function tempDir(prefix: string): string {
   const d = mkdtempSync(path.join(os.tmpdir(), prefix));

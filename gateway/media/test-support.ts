@@ -1,17 +1,9 @@
 // Helpers shared by the media tests and the live benchmark (real processes, 127.0.0.1 only).
 import net from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
+import { freePort } from '../../test/helpers/free-port.ts';
+export { freePort };
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address() as net.AddressInfo;
-      s.close(() => resolve(a.port));
-    });
-  });
-}
 
 /** Two adjacent free ports (a worker's base ports count up from here). */
 export async function freePortRun(n: number): Promise<number> {

@@ -8,21 +8,12 @@ import { loadDemo, DEMO_PASSWORD } from '../../gateway/demo/load-demo.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 import { startMedia } from '../../gateway/media/start.ts';
 import type { MediaRuntime } from '../../gateway/media/runtime.ts';
-import net from 'node:net';
+import type net from 'node:net';
+import { freePort } from './free-port.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 export interface TestGateway {
   gw: Gateway;
