@@ -6,8 +6,9 @@ import pino from 'pino';
 
 export async function run() {
   const { db, close } = await benchDatabase();
+  let gw: Awaited<ReturnType<typeof composeGateway>> | null = null;
   try {
-    const gw = await composeGateway({ config: loadConfig({ file: null, env: {}, overrides: { profile: 'test', demo: false } }), db, log: pino({ level: 'silent' }) });
+    gw = await composeGateway({ config: loadConfig({ file: null, env: {}, overrides: { profile: 'test', demo: false } }), db, log: pino({ level: 'silent' }) });
     await gw.jurisdictions.save({ code: '37', name: 'P', kind: 'province', parentCode: null });
     await gw.jurisdictions.save({ code: '3701', name: 'C', kind: 'city', parentCode: '37' });
     await gw.jurisdictions.save({ code: '370101', name: 'K', kind: 'county', parentCode: '3701' });
@@ -40,6 +41,7 @@ export async function run() {
     lat.sort((a, b) => a - b);
     return { stations: stations.length, points: N, hit_ratio: round(hits / N, 3), p50_us: Math.round(percentile(lat, 50)), p95_us: Math.round(percentile(lat, 95)), p99_us: Math.round(percentile(lat, 99)), goal_p95_us: 1000 };
   } finally {
+    await gw?.close();
     await close();
   }
 }

@@ -16,7 +16,7 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 const CAMERAS = Number(process.env.BENCH_ENROL_CAMERAS ?? 5900);
 const STREAMS = 20;
 
-interface SimChild { proc: ChildProcess; cameras: Array<{ id: string; host: string; httpPort: number; rtspPort: number }> }
+interface SimChild { proc: ChildProcess; pid: number; cameras: Array<{ id: string; host: string; httpPort: number; rtspPort: number }> }
 
 async function startSimChild(count: number): Promise<SimChild> {
   const proc = spawn(path.join(root, 'node_modules/.bin/tsx'), ['bench/support/sim-child.ts', String(count), '127.120.0.1'], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
@@ -24,7 +24,9 @@ async function startSimChild(count: number): Promise<SimChild> {
     createInterface({ input: proc.stdout! }).once('line', resolve);
     proc.once('exit', (c) => reject(new Error(`simulator exited ${c}`)));
   });
-  return { proc, cameras: JSON.parse(line).cameras };
+  const msg = JSON.parse(line) as { pid: number; cameras: SimChild['cameras'] };
+  // tsx runs the script in a child of the process we spawned: measure that one.
+  return { proc, pid: msg.pid, cameras: msg.cameras };
 }
 
 function cpuTicks(pid: number): number {
@@ -45,10 +47,11 @@ export async function run() {
   const sim = await startSimChild(CAMERAS);
   const { db, close } = await benchDatabase();
   let peakRss = 0;
+  let gw: Awaited<ReturnType<typeof composeGateway>> | null = null;
   const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
   try {
     const config = loadConfig({ file: null, env: {}, overrides: { profile: 'test', demo: false, cameras: { bulkConcurrency: 64, healthConcurrency: 256 } } });
-    const gw = await composeGateway({ config, db, log: pino({ level: 'silent' }) });
+    gw = await composeGateway({ config, db, log: pino({ level: 'silent' }) });
     await loadDemo(gw);
     const admin = (await gw.repos.users.byUsername('admin'))!;
     const actor = { ...(await subjectOf(admin, gw.repos.jurisdictions)), username: 'admin' };
@@ -71,7 +74,7 @@ export async function run() {
     const healthSweep = (performance.now() - h0) / 1000;
 
     // Simulator CPU: idle, then with STREAMS RTSP sessions (main profile) consumed by a light client.
-    const idle = await cpuPct(sim.proc.pid!, 3000);
+    const idle = await cpuPct(sim.pid, 3000);
     const clients: RtspClient[] = [];
     let rtpBytes = 0;
     for (const c of sim.cameras.slice(0, STREAMS)) {
@@ -81,9 +84,8 @@ export async function run() {
       clients.push(client);
     }
     await new Promise((r) => setTimeout(r, 1000));
-    const streaming = await cpuPct(sim.proc.pid!, 5000);
+    const streaming = await cpuPct(sim.pid, 5000);
     for (const c of clients) c.close();
-    await gw.close();
     return {
       cameras: res.counts.enrolled,
       rejected: rejected.length,
@@ -102,6 +104,7 @@ export async function run() {
     };
   } finally {
     clearInterval(rssTimer);
+    await gw?.close();
     sim.proc.stdin!.end();
     await new Promise((r) => sim.proc.once('exit', r));
     await close();

@@ -8,9 +8,10 @@ import { loadDemo, DEMO_PASSWORD } from '../gateway/demo/load-demo.ts';
 
 export async function run() {
   const { db, close } = await benchDatabase();
+  let gw: Awaited<ReturnType<typeof composeGateway>> | null = null;
   try {
     const config = loadConfig({ file: null, env: {}, overrides: { profile: 'test', demo: false, auth: { loginRatePerMinute: 100_000, lockoutAttempts: 100 } } });
-    const gw = await composeGateway({ config, db, log: pino({ level: 'silent' }) });
+    gw = await composeGateway({ config, db, log: pino({ level: 'silent' }) });
     const { users } = await loadDemo(gw);
     const app = await buildApp(gw);
     await app.listen({ host: '127.0.0.1', port: 0 });
@@ -34,6 +35,7 @@ export async function run() {
     await app.close();
     return { per_s: round(ok / secs, 1), failed, concurrency: 2, argon2: 'argon2id m=19MiB t=2 p=1' };
   } finally {
+    await gw?.close();
     await close();
   }
 }

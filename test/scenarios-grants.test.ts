@@ -62,10 +62,11 @@ describe('scenario 1 + 4: battery thieves cross the county line; the grant is la
     const station = r.body.groups.find((g: { approverKind: string }) => g.approverKind === 'station');
     expect(station.agreement.code).toBe('yanggu-taiqian');
     expect(station.cameraIds.sort()).toEqual([cams.bridge, cams.road, cams.shop].sort());
-    expect(r.body.groups.find((g: { approverKind: string }) => g.approverKind === 'owner').cameraIds).toEqual([cams.home]);
+    // Both home cameras go to their owner: 'station' consent covers the owner's own station only.
+    expect(r.body.groups.find((g: { approverKind: string }) => g.approverKind === 'owner').cameraIds.sort()).toEqual([cams.home, cams.homeStation].sort());
     const excluded = Object.fromEntries(r.body.excluded.map((e: { cameraId: string; reason: string }) => [e.cameraId, e.reason]));
     expect(excluded[cams.yanggu]).toBe('not_needed');
-    expect(excluded[cams.homeStation]).toBe('no_approver');
+    expect(excluded[cams.homeStation]).toBeUndefined();
     expect((await api('chengguan.duty', 'GET', '/grants?view=inbox')).body.items).toHaveLength(0);
   });
 

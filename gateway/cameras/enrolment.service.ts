@@ -12,7 +12,7 @@ import type { JurisdictionService } from '../services/jurisdiction.service.ts';
 import type { JurisdictionsRepository } from '../repositories/jurisdictions.repository.ts';
 import type { EventPublisher } from '../events/types.ts';
 import type { CredentialCipher } from './credentials.ts';
-import { newDeviceId } from './device-id.ts';
+import { deviceIdPrefix } from './device-id.ts';
 import { OnvifError, type ProbeOptions, type ProbeResult } from '../../camera-adapters/onvif/index.ts';
 
 export interface EnrolInput {
@@ -168,7 +168,7 @@ export function enrolmentService(deps: EnrolmentDeps) {
         const repo = camerasRepository(tx);
         const ownerUserId = await ownerFor(i, where.village?.id ?? null, station.id, tx);
         const id = await repo.insert({
-          deviceId: newDeviceId(station.code, i.ownerClass),
+          deviceIdPrefix: deviceIdPrefix(station.code, i.ownerClass),
           name: i.name?.trim() || `${p.device.manufacturer} ${p.device.model}`.trim() || `${i.host}:${i.port}`,
           ownerClass: i.ownerClass, stationId: station.id, villageId: where.village?.id ?? null, ownerUserId,
           ownerName: i.ownerName ?? null, ownerPhone: i.ownerPhone ?? null, address: i.address ?? null,

@@ -211,7 +211,7 @@ export function grantsService(deps: {
       }
 
       // Approvers: the station's duty officers for police and village cameras; a home camera's owner (or the committee
-      // they delegated to) for home cameras shared only on request. Emergency grants are reviewed by the station.
+      // they delegated to) for every home camera. Emergency grants are reviewed by the station.
       const stationCams: Camera[] = [];
       const ownerGroups = new Map<string, Camera[]>();
       for (const cam of cams) {
@@ -219,10 +219,9 @@ export function grantsService(deps: {
           stationCams.push(cam);
           continue;
         }
-        if (cam.sharingMode === 'station' || (cam.ownerUserId === null && !cam.delegatedToCommittee)) {
-          const message = cam.sharingMode === 'station'
-            ? 'The owner shares this home camera with its own station only; partner stations cannot request it.'
-            : 'This home camera has no owner account or delegated committee to approve requests.';
+        // 'station' consent covers the owning station only, so a partner's request goes to the owner like 'on_request'.
+        if (cam.ownerUserId === null && !cam.delegatedToCommittee) {
+          const message = 'This home camera has no owner account or delegated committee to approve requests.';
           if (explicit) throw errors.cameraNotRequestable(message, { cameraId: cam.id, reason: 'no_approver' });
           excluded.push({ cameraId: cam.id, reason: 'no_approver', message });
           continue;

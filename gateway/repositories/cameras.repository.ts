@@ -46,7 +46,10 @@ export interface Camera {
   lastSeenAt: Date | null;
 }
 
-export type CameraWrite = Omit<Camera, 'id' | 'createdAt' | 'updatedAt' | 'removedAt' | 'state' | 'stateReason' | 'lastSeenAt'>;
+export type CameraWrite = Omit<Camera, 'id' | 'deviceId' | 'createdAt' | 'updatedAt' | 'removedAt' | 'state' | 'stateReason' | 'lastSeenAt'> & {
+  /** 13 digits: station centre code, industry, type; the 7-digit serial comes from a sequence. */
+  deviceIdPrefix: string;
+};
 
 const COLS = `c.id, c.device_id AS "deviceId", c.name, c.owner_class AS "ownerClass", c.station_id AS "stationId",
   c.village_id AS "villageId", c.owner_user_id AS "ownerUserId", c.owner_name AS "ownerName", c.owner_phone AS "ownerPhone",
@@ -92,8 +95,8 @@ export function camerasRepository(db: Queryable) {
         `INSERT INTO cameras (device_id, name, owner_class, station_id, village_id, owner_user_id, owner_name, owner_phone, address,
            sharing_mode, delegated_to_committee, lat, lon, jurisdiction_override, onvif_host, onvif_port, credentials_enc,
            device_info, clock_offset_ms, profiles, enabled, enrolled_by)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22) RETURNING id`,
-        [c.deviceId, c.name, c.ownerClass, c.stationId, c.villageId, c.ownerUserId, c.ownerName, c.ownerPhone, c.address,
+         VALUES ($1 || lpad(nextval('camera_device_serial')::text, 7, '0'),$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22) RETURNING id`,
+        [c.deviceIdPrefix, c.name, c.ownerClass, c.stationId, c.villageId, c.ownerUserId, c.ownerName, c.ownerPhone, c.address,
          c.sharingMode, c.delegatedToCommittee, c.lat, c.lon, c.jurisdictionOverride, c.onvifHost, c.onvifPort, c.credentialsEnc,
          JSON.stringify(c.deviceInfo), c.clockOffsetMs, JSON.stringify(c.profiles), c.enabled, c.enrolledBy],
       );

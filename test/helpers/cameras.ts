@@ -25,7 +25,7 @@ export async function insertTestCamera(gw: Gateway, c: TestCameraInput): Promise
   const village = c.villageCode ? await gw.repos.jurisdictions.byCode(c.villageCode) : undefined;
   const n = ++seq;
   return gw.repos.cameras.insert({
-    deviceId: `${c.stationCode.padEnd(8, '0').slice(0, 8)}1320${String(n).padStart(8, '0')}`,
+    deviceIdPrefix: `${c.stationCode.padEnd(8, '0').slice(0, 8)}00131`,
     name: c.name ?? `test camera ${n}`,
     ownerClass: c.ownerClass,
     stationId: station.id,
