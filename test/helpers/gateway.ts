@@ -28,7 +28,9 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-export async function testGateway(opts: { demo?: boolean; overrides?: Record<string, unknown>; media?: boolean } = {}): Promise<TestGateway> {
+export async function testGateway(
+  opts: { demo?: boolean; overrides?: Record<string, unknown>; media?: boolean; plugins?: Array<(app: FastifyInstance) => Promise<void>> } = {},
+): Promise<TestGateway> {
   const tdb = await createTestDatabase();
   const config = loadConfig({ file: null, env: {}, overrides: { profile: 'test', demo: false, log: { level: 'silent' }, ...opts.overrides } });
   const gw = await composeGateway({ config, db: tdb.db, log: pino({ level: 'silent' }) });
@@ -39,7 +41,7 @@ export async function testGateway(opts: { demo?: boolean; overrides?: Record<str
     mediaDir = mkdtempSync(path.join(tmpdir(), 'shouwang-test-media-'));
     media = await startMedia(gw, { rtmpBasePort: await freePort(), httpBasePort: await freePort(), dataDir: mediaDir });
   }
-  const app = await buildApp(gw, { plugins: media ? [media.routes] : [] });
+  const app = await buildApp(gw, { plugins: [...(media ? [media.routes] : []), ...(opts.plugins ?? [])] });
   await app.ready();
   let baseUrl: string | null = null;
   if (opts.media) {
