@@ -115,3 +115,47 @@ export function testClipArgs(o: TestClipOptions): string[] {
 export function loopPublishArgs(o: { clip: string; output: string }): string[] {
   return [...QUIET, '-nostdin', '-re', '-stream_loop', '-1', '-i', o.clip, '-c', 'copy', '-f', 'flv', o.output];
 }
+
+// --- Simulator media: encoded once per profile (or per camera name), never per viewer ---
+
+export interface SimClipOptions {
+  width: number;
+  height: number;
+  fps: number;
+  bitrateKbps: number;
+  seconds: number;
+  /** Extra video filter arguments, e.g. from drawtextFilter(). */
+  filter?: string[];
+  output: string;
+}
+
+/** A looping H.264 Annex B clip: baseline, no B-frames, one GOP per second, SPS/PPS before every IDR. */
+export function simClipArgs(o: SimClipOptions): string[] {
+  return [
+    '-f', 'lavfi', '-i', `testsrc2=size=${o.width}x${o.height}:rate=${o.fps}:duration=${o.seconds}`, ...(o.filter ?? []),
+    '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', 'baseline',
+    '-pix_fmt', 'yuv420p', '-g', String(o.fps), '-keyint_min', String(o.fps), '-sc_threshold', '0', '-bf', '0',
+    '-b:v', `${o.bitrateKbps}k`, '-maxrate', `${o.bitrateKbps}k`, '-bufsize', `${o.bitrateKbps}k`,
+    // A viewer can start at any keyframe and a clip swap is self-describing.
+    '-x264-params', 'repeat-headers=1',
+    '-f', 'h264', '-y', o.output,
+  ];
+}
+
+/** One JPEG test-pattern still. */
+export function simSnapshotArgs(o: { width: number; height: number; filter?: string[]; output: string }): string[] {
+  return [
+    '-f', 'lavfi', '-i', `testsrc2=size=${o.width}x${o.height}:rate=1`, '-frames:v', '1', ...(o.filter ?? []),
+    '-c:v', 'mjpeg', '-q:v', '4', '-f', 'image2', '-y', o.output,
+  ];
+}
+
+/** Burned-in label; the text comes from a file, which sidesteps drawtext's escaping rules for arbitrary names. */
+export function drawtextFilter(o: { fontFile: string; textFile: string; fontSize: number }): string[] {
+  const esc = (p: string) => p.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/:/g, '\\:');
+  const drawtext = [
+    `fontfile=${esc(o.fontFile)}`, `textfile=${esc(o.textFile)}`, `fontsize=${o.fontSize}`,
+    'fontcolor=white', 'box=1', 'boxcolor=black@0.6', 'boxborderw=8', 'x=24', 'y=h-th-32',
+  ].join(':');
+  return ['-vf', `drawtext=${drawtext}`];
+}

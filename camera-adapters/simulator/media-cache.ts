@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadH264Clip, type H264Clip } from '../rtsp/h264-clip.ts';
 import { FfmpegRunner } from './ffmpeg-run.ts';
+import { drawtextFilter, simClipArgs, simSnapshotArgs } from '../ffmpeg/index.ts';
 import type { MediaProfile } from './profiles.ts';
 
 export const DEFAULT_CACHE_DIR = path.join(os.tmpdir(), 'shouwang-sim-cache');
@@ -42,7 +43,6 @@ export class OverlayLimitError extends Error {
 const hash = (parts: readonly string[]): string => createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 16);
 
 // ffmpeg's filter-graph parser treats these as syntax inside option values.
-const filterPath = (p: string): string => p.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/:/g, '\\:');
 
 export class MediaCache {
   readonly dir: string;
@@ -113,17 +113,9 @@ export class MediaCache {
     if (existsSync(file)) return file;
     await mkdir(this.dir, { recursive: true });
     const { width, height, fps, bitrateKbps } = profile;
-    const source = `testsrc2=size=${width}x${height}:rate=${fps}:duration=${CLIP_SECONDS}`;
-    const encode = (filter: string[]): string[] => [
-      '-f', 'lavfi', '-i', source, ...filter,
-      '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', 'baseline',
-      '-pix_fmt', 'yuv420p', '-g', String(fps), '-keyint_min', String(fps), '-sc_threshold', '0', '-bf', '0',
-      '-b:v', `${bitrateKbps}k`, '-maxrate', `${bitrateKbps}k`, '-bufsize', `${bitrateKbps}k`,
-      // SPS/PPS before every IDR so a viewer can start at any keyframe and a clip swap is self-describing.
-      '-x264-params', 'repeat-headers=1',
-    ];
+    const clip = (filter: string[]) => (tmp: string) => simClipArgs({ width, height, fps, bitrateKbps, seconds: CLIP_SECONDS, filter, output: tmp });
     const filter = await this.textFilter(label, Math.max(16, Math.round(height / 14)));
-    await this.produce(file, (tmp) => [...encode(filter), '-f', 'h264', '-y', tmp], (tmp) => [...encode([]), '-f', 'h264', '-y', tmp], filter.length > 0);
+    await this.produce(file, clip(filter), clip([]), filter.length > 0);
     return file;
   }
 
@@ -133,10 +125,9 @@ export class MediaCache {
     const file = path.join(this.dir, `snapshot-${width}x${height}-${key}.jpg`);
     if (!existsSync(file)) {
       await mkdir(this.dir, { recursive: true });
-      const base = ['-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=1`, '-frames:v', '1'];
       const filter = await this.textFilter(`Shouwang-Sim snapshot ${width}x${height}`, Math.max(16, Math.round(height / 14)));
-      const tail = (tmp: string): string[] => ['-c:v', 'mjpeg', '-q:v', '4', '-f', 'image2', '-y', tmp];
-      await this.produce(file, (tmp) => [...base, ...filter, ...tail(tmp)], (tmp) => [...base, ...tail(tmp)], filter.length > 0);
+      const still = (f: string[]) => (tmp: string) => simSnapshotArgs({ width, height, filter: f, output: tmp });
+      await this.produce(file, still(filter), still([]), filter.length > 0);
     }
     return readFile(file);
   }
@@ -144,14 +135,9 @@ export class MediaCache {
   private async textFilter(label: string, fontSize: number): Promise<string[]> {
     const font = this.fontFor(label);
     if (!font) return [];
-    // A text file sidesteps drawtext's escaping rules for arbitrary camera names.
     const textFile = path.join(this.dir, `label-${hash([label])}.txt`);
     if (!existsSync(textFile)) await writeFile(textFile, label, 'utf8');
-    const drawtext = [
-      `fontfile=${filterPath(font)}`, `textfile=${filterPath(textFile)}`, `fontsize=${fontSize}`,
-      'fontcolor=white', 'box=1', 'boxcolor=black@0.6', 'boxborderw=8', 'x=24', 'y=h-th-32',
-    ].join(':');
-    return ['-vf', `drawtext=${drawtext}`];
+    return drawtextFilter({ fontFile: font, textFile, fontSize });
   }
 
   /** Writes to a temporary name and renames, so parallel runs never read a half-written file. */
