@@ -41,16 +41,7 @@ export interface PlayTokenInput {
   jti?: string;
 }
 
-export interface PlayClaims {
-  sub: Uuid;
-  gid: Uuid | null;
-  cams: readonly Uuid[];
-  act: readonly Action[];
-  ff?: number;
-  ft?: number;
-  lf?: number;
-  lt?: number;
-  sid?: string;
+export interface PlayClaims extends Omit<PlayTokenInput, 'jti'> {
   jti: string;
   iat: number;
   exp: number;
