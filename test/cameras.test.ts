@@ -224,3 +224,37 @@ describe('credential key rotation', () => {
     expect((await reencryptCredentials(t.tdb.db, rotated)).reencrypted).toBe(0);
   });
 });
+
+describe('health flap damping', () => {
+  it('a camera that keeps flapping has to hold a new state for two sweeps before it is reported', async () => {
+    const { healthMonitor } = await import('../gateway/cameras/health-monitor.ts');
+    const seen: GatewayEvent[] = [];
+    const c = (await t.gw.repos.cameras.list({}))[0]!;
+    let next: 'online' | 'offline' = 'online';
+    const monitor = healthMonitor({
+      cameras: { ...t.gw.repos.cameras, probeTargets: async (after: string | null, limit: number) => (after ? [] : (await t.gw.repos.cameras.probeTargets(null, limit)).filter((x) => x.id === c.id)) },
+      // The rotation test above re-encrypted the credentials with a key this gateway lacks; the fake probe ignores them anyway.
+      cipher: { decrypt: () => ({ username: 'admin', password: 'x' }) } as unknown as typeof t.gw.cipher,
+      events: { publish: (e) => seen.push(e) },
+      probe: async () => ({ state: next, reason: next === 'offline' ? 'unreachable: test' : null }),
+      config: { intervalMs: 60_000, jitter: 0, concurrency: 4, probeDeadlineMs: 1000, slowMs: 2000, maxClockSkewMs: 300_000 },
+    });
+    const flip = async (s: 'online' | 'offline') => {
+      next = s;
+      await monitor.sweep();
+      return (await t.gw.repos.cameras.byId(c.id))!.state;
+    };
+    await t.gw.repos.cameras.setHealth({ cameraId: c.id, state: 'online', reason: null, seen: true, flaps: 0 });
+    await flip('online');
+    // Three quick changes are reported one by one…
+    expect(await flip('offline')).toBe('offline');
+    expect(await flip('online')).toBe('online');
+    expect(await flip('offline')).toBe('offline');
+    const reported = seen.length;
+    // …then the camera counts as flapping: one deviant sweep changes nothing, two in a row do.
+    expect(await flip('online')).toBe('offline');
+    expect(seen.length).toBe(reported);
+    expect(await flip('online')).toBe('online');
+    expect(seen.length).toBe(reported + 1);
+  });
+});

@@ -1,6 +1,7 @@
 // Start-up failures end with one line naming the problem and a non-zero exit, never a stack trace.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
+import https from 'node:https';
 import { mkdtempSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import net from 'node:net';
@@ -89,5 +90,46 @@ describe('start-up failures', () => {
     // A data dir under a regular file cannot be created (root ignores permission bits, so no chmod here).
     writeFileSync(path.join(dir, 'a-file'), 'x');
     await expect(startEmbedded({ dataDir: path.join(dir, 'a-file', 'pg'), port })).rejects.toThrow(/not writable/);
+  });
+
+  it('serves HTTPS from a configured certificate and key, with security headers', { timeout: 60_000 }, async () => {
+    const key = path.join(dir, 'key.pem');
+    const cert = path.join(dir, 'cert.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+    const port = await new Promise<number>((r) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => r(p));
+      });
+    });
+    const child = spawn(path.join(root, 'node_modules/.bin/tsx'), ['gateway/main.ts'], {
+      cwd: root,
+      env: { ...process.env, LOG_LEVEL: 'error', SHOUWANG_DEMO: 'false', SHOUWANG_MEDIA: 'false', DATABASE_URL: tdb.url, PORT: String(port), SHOUWANG_TLS_CERT: cert, SHOUWANG_TLS_KEY: key, SHOUWANG_CREDENTIAL_KEY: Buffer.alloc(32, 1).toString('base64') },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    const get = () => new Promise<{ status: number; headers: Record<string, unknown> }>((resolve, reject) => {
+      https.get({ host: '127.0.0.1', port, path: '/readyz', rejectUnauthorized: false }, (res) => {
+        res.resume();
+        resolve({ status: res.statusCode ?? 0, headers: res.headers });
+      }).on('error', reject);
+    });
+    try {
+      let r: { status: number; headers: Record<string, unknown> } | null = null;
+      for (let i = 0; i < 100 && !r && child.exitCode === null; i++) {
+        r = await get().catch(() => null);
+        if (!r) await new Promise((res) => setTimeout(res, 200));
+      }
+      expect(r?.status, stderr).toBe(200);
+      expect(r?.headers['strict-transport-security']).toBeDefined();
+      expect(r?.headers['x-content-type-options']).toBe('nosniff');
+    } finally {
+      if (child.exitCode === null) {
+        const exited = new Promise((res) => child.once('exit', res));
+        child.kill('SIGTERM');
+        await exited;
+      }
+    }
   });
 });
