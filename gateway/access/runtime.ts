@@ -85,6 +85,14 @@ class TtlCache<V> {
     if (this.m.size > 50_000) this.m.clear();
     this.m.set(k, { v, at: now });
   }
+  /** The cached value, or the loaded one (cached too, misses included). */
+  async through(k: string, load: () => Promise<V>): Promise<V> {
+    const hit = this.get(k, Date.now());
+    if (hit !== undefined) return hit;
+    const v = await load();
+    this.set(k, v, Date.now());
+    return v;
+  }
   delete(k: string): void {
     this.m.delete(k);
   }
@@ -218,35 +226,21 @@ export async function createAccessRuntime(deps: {
     }, () => undefined);
   });
 
-  async function subject(userId: Uuid): Promise<Subject | null> {
-    const now = Date.now();
-    const hit = subjects.get(userId, now);
-    if (hit !== undefined) return hit;
-    const u = await deps.users.byId(userId);
-    const s = u && !u.disabled ? await subjectOf(u, deps.jurisdictions) : null;
-    subjects.set(userId, s, now);
-    return s;
-  }
-
-  async function camera(id: Uuid): Promise<CameraResource | null> {
-    const now = Date.now();
-    const hit = cameras.get(id, now);
-    if (hit !== undefined) return hit;
-    const c = await deps.cameras.byId(id);
-    const r = c ? toCameraResource(c) : null;
-    cameras.set(id, r, now);
-    return r;
-  }
-
-  async function grant(id: Uuid): Promise<GrantView | null> {
-    const now = Date.now();
-    const hit = grants.get(id, now);
-    if (hit !== undefined) return hit;
-    const g = await deps.grants.byId(id);
-    const v = g ? toGrantView(g) : null;
-    grants.set(id, v, now);
-    return v;
-  }
+  const subject = (userId: Uuid): Promise<Subject | null> =>
+    subjects.through(userId, async () => {
+      const u = await deps.users.byId(userId);
+      return u && !u.disabled ? subjectOf(u, deps.jurisdictions) : null;
+    });
+  const camera = (id: Uuid): Promise<CameraResource | null> =>
+    cameras.through(id, async () => {
+      const c = await deps.cameras.byId(id);
+      return c ? toCameraResource(c) : null;
+    });
+  const grant = (id: Uuid): Promise<GrantView | null> =>
+    grants.through(id, async () => {
+      const g = await deps.grants.byId(id);
+      return g ? toGrantView(g) : null;
+    });
 
   const checkConfig = { villageCommitteeMayView: config.villageCommitteeMayView, leewayMs: config.tokenLeewaySeconds * 1000 };
 
