@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { OnvifClient } from './client.ts';
-import { OnvifError } from './errors.ts';
 import { probeCamera } from './probe.ts';
+import { onvifFailure } from './test-support/onvif-failure.ts';
 import { startFakeDevice, type FakeDevice, type FakeDeviceOptions } from './test-support/fake-device.ts';
 
 const HOUR = 3_600_000;
@@ -16,15 +16,6 @@ async function start(o: FakeDeviceOptions): Promise<FakeDevice> {
   return device;
 }
 
-async function failure(p: Promise<unknown>): Promise<OnvifError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof OnvifError) return err;
-    throw err;
-  }
-  throw new Error('expected an OnvifError');
-}
 
 describe.each(['wsse', 'digest'] as const)('probeCamera against a well-behaved device (%s)', (auth) => {
   it('learns a +1 h clock offset and reads everything with a non-ASCII password', async () => {
@@ -51,14 +42,14 @@ describe('OnvifClient', () => {
   it('without the clock offset, WS-Security is refused by a device an hour ahead', async () => {
     const d = await start({ username: 'admin', password: 'pw', auth: 'wsse', clockOffsetMs: HOUR });
     const client = new OnvifClient({ host: d.host, port: d.port, username: 'admin', password: 'pw' });
-    expect((await failure(client.getDeviceInformation())).code).toBe('auth_failed');
+    expect((await onvifFailure(client.getDeviceInformation())).code).toBe('auth_failed');
     await client.getSystemDateAndTime();
     expect((await client.getDeviceInformation()).model).toBe('SW-1');
   });
 
   it.each(['wsse', 'digest'] as const)('wrong password → auth_failed without leaking it (%s)', async (auth) => {
     const d = await start({ username: 'admin', password: 'right', auth });
-    const err = await failure(probeCamera({ host: d.host, port: d.port, username: 'admin', password: 'wr0ng-s3cret' }));
+    const err = await onvifFailure(probeCamera({ host: d.host, port: d.port, username: 'admin', password: 'wr0ng-s3cret' }));
     expect(err.code).toBe('auth_failed');
     expect(err.message).not.toContain('wr0ng-s3cret');
     if (auth === 'digest') expect(d.requests.filter((r) => r.operation === 'GetDeviceInformation')).toHaveLength(2);
@@ -75,7 +66,7 @@ describe('OnvifClient', () => {
   it('refuses a stream URI pointing at another host (127.0.0.1:5432 for a camera at 127.10.0.5)', async () => {
     const d = await start({ username: 'a', password: 'b', auth: 'wsse', uriHost: '127.10.0.5' });
     // Enrolled at 127.0.0.1, the device names 127.10.0.5 in its URIs.
-    const err = await failure(probeCamera({ host: d.host, port: d.port, username: 'a', password: 'b' }));
+    const err = await onvifFailure(probeCamera({ host: d.host, port: d.port, username: 'a', password: 'b' }));
     expect(err.code).toBe('uri_rejected');
     expect(err.message).toMatch(/127\.10\.0\.5.*127\.0\.0\.1/);
   });

@@ -3,8 +3,8 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OnvifClient } from './client.ts';
-import { OnvifError } from './errors.ts';
 import { probeCamera } from './probe.ts';
+import { onvifFailure } from './test-support/onvif-failure.ts';
 
 const MiB = 1024 * 1024;
 const stops: (() => Promise<void>)[] = [];
@@ -20,15 +20,6 @@ async function hostile(handler: http.RequestListener): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-async function codeOf(p: Promise<unknown>): Promise<OnvifError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof OnvifError) return err;
-    throw err;
-  }
-  throw new Error('expected an OnvifError');
-}
 
 const client = (port: number, extra: Partial<ConstructorParameters<typeof OnvifClient>[0]> = {}): OnvifClient =>
   new OnvifClient({ host: '127.0.0.1', port, username: 'admin', password: 'secret-pw', ...extra });
@@ -42,7 +33,7 @@ describe('hostile devices', () => {
       res.end('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>' +
         soap('<GetDeviceInformationResponse><Manufacturer>&xxe;</Manufacturer></GetDeviceInformationResponse>'));
     });
-    const err = await codeOf(client(port).getDeviceInformation());
+    const err = await onvifFailure(client(port).getDeviceInformation());
     expect(err.code).toBe('bad_response');
     expect(err.message).not.toMatch(/root:/);
   });
@@ -50,7 +41,7 @@ describe('hostile devices', () => {
   it('billion laughs → bad_response', async () => {
     const entities = ['<!ENTITY l0 "lol">', ...Array.from({ length: 9 }, (_, i) => `<!ENTITY l${i + 1} "${`&l${i};`.repeat(10)}">`)].join('');
     const port = await hostile((_req, res) => res.end(`<?xml version="1.0"?><!DOCTYPE lolz [${entities}]>` + soap('<R>&l9;</R>')));
-    expect((await codeOf(client(port).getDeviceInformation())).code).toBe('bad_response');
+    expect((await onvifFailure(client(port).getDeviceInformation())).code).toBe('bad_response');
   });
 
   it('a 50 MB body → too_large, and the device could push only a little of it', async () => {
@@ -70,7 +61,7 @@ describe('hostile devices', () => {
       pump();
     });
     const rssBefore = process.memoryUsage().rss;
-    const err = await codeOf(client(port).getDeviceInformation());
+    const err = await onvifFailure(client(port).getDeviceInformation());
     expect(err.code).toBe('too_large');
     // The cap is 1 MiB; what the device wrote beyond it sits in loopback socket buffers, not in our heap.
     expect(written).toBeLessThan(16 * MiB);
@@ -82,7 +73,7 @@ describe('hostile devices', () => {
       res.writeHead(200, { 'content-length': String(50 * MiB) });
       res.write('<s:Envelope');
     });
-    const err = await codeOf(client(port, { maxBytes: 64 * 1024 }).getDeviceInformation());
+    const err = await onvifFailure(client(port, { maxBytes: 64 * 1024 }).getDeviceInformation());
     expect(err.code).toBe('too_large');
     expect(err.message).toMatch(/announced/);
   });
@@ -99,7 +90,7 @@ describe('hostile devices', () => {
       res.on('close', () => clearInterval(timer));
     });
     const started = Date.now();
-    const err = await codeOf(client(port, { deadlineMs: 1_000 }).getDeviceInformation());
+    const err = await onvifFailure(client(port, { deadlineMs: 1_000 }).getDeviceInformation());
     expect(err.code).toBe('timeout');
     expect(Date.now() - started).toBeLessThan(4_000);
   });
@@ -109,7 +100,7 @@ describe('hostile devices', () => {
     const server = net.createServer((s) => sockets.add(s));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     stops.push(() => new Promise<void>((resolve) => { for (const s of sockets) s.destroy(); server.close(() => resolve()); }));
-    const err = await codeOf(client((server.address() as AddressInfo).port, { deadlineMs: 500 }).getSystemDateAndTime());
+    const err = await onvifFailure(client((server.address() as AddressInfo).port, { deadlineMs: 500 }).getSystemDateAndTime());
     expect(err.code).toBe('timeout');
   });
 
@@ -117,7 +108,7 @@ describe('hostile devices', () => {
     const port = await hostile((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/html' }).end('<!-- router --><html><head><title>Login</title></head><body><form><input name=u></form><br></body></html>');
     });
-    const err = await codeOf(probeCamera({ host: '127.0.0.1', port, username: 'a', password: 'b' }));
+    const err = await onvifFailure(probeCamera({ host: '127.0.0.1', port, username: 'a', password: 'b' }));
     expect(err.code).toBe('not_onvif');
   });
 
@@ -128,8 +119,8 @@ describe('hostile devices', () => {
       hits++;
       res.writeHead(302, { location: 'http://127.0.0.1:1/elsewhere' }).end();
     });
-    expect((await codeOf(client(port404).getDeviceInformation())).code).toBe('not_onvif');
-    expect((await codeOf(client(portRedirect).getDeviceInformation())).code).toBe('not_onvif');
+    expect((await onvifFailure(client(port404).getDeviceInformation())).code).toBe('not_onvif');
+    expect((await onvifFailure(client(portRedirect).getDeviceInformation())).code).toBe('not_onvif');
     expect(hits).toBe(1);
   });
 
@@ -138,13 +129,13 @@ describe('hostile devices', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    const err = await codeOf(probeCamera({ host: '127.0.0.1', port, username: 'a', password: 'secret-pw' }));
+    const err = await onvifFailure(probeCamera({ host: '127.0.0.1', port, username: 'a', password: 'secret-pw' }));
     expect(err.code).toBe('unreachable');
     expect(err.message).not.toContain('secret-pw');
   });
 
   it('401 without a Digest challenge → auth_failed', async () => {
     const port = await hostile((_req, res) => res.writeHead(401, { 'www-authenticate': 'Basic realm="cam"' }).end());
-    expect((await codeOf(client(port).getDeviceInformation())).code).toBe('auth_failed');
+    expect((await onvifFailure(client(port).getDeviceInformation())).code).toBe('auth_failed');
   });
 });

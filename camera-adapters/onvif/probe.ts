@@ -1,19 +1,8 @@
-import { OnvifClient, type DeviceInformation, type MediaProfile } from './client.ts';
+import { OnvifClient, type DeviceInformation, type MediaProfile, type OnvifClientOptions } from './client.ts';
 import { OnvifError } from './errors.ts';
 
-export interface ProbeOptions {
-  host: string;
-  port: number;
-  scheme?: 'http' | 'https';
-  username?: string;
-  password?: string;
-  /** Budget per ONVIF operation. Default 5 s. */
-  deadlineMs?: number;
-  /** Response cap per request. Default 1 MiB. */
-  maxBytes?: number;
-  rejectUnauthorized?: boolean;
-  signal?: AbortSignal;
-}
+/** A probe learns the clock offset itself, so it takes everything a client does but that. */
+export type ProbeOptions = Omit<OnvifClientOptions, 'clockOffsetMs'>;
 
 export interface ProbedProfile extends MediaProfile {
   streamUri: string;
