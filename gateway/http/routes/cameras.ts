@@ -85,6 +85,16 @@ function listScope(s: Subject): CameraFilter | null {
   }
 }
 
+/** Is this camera inside the user's listing scope? */
+function inScope(scope: CameraFilter | null, cam: Camera | undefined): cam is Camera {
+  return Boolean(
+    cam && scope &&
+      (!scope.stationId || scope.stationId === cam.stationId) &&
+      (!scope.villageId || scope.villageId === cam.villageId) &&
+      (!scope.ownerUserId || scope.ownerUserId === cam.ownerUserId),
+  );
+}
+
 export default async function cameraRoutes(app: TypedApp, gw: Gateway): Promise<void> {
   const sec = { security: [{ bearer: [] }], tags: ['cameras'] };
 
@@ -114,12 +124,8 @@ export default async function cameraRoutes(app: TypedApp, gw: Gateway): Promise<
     '/cameras/:id',
     { preHandler: requireUser(gw), schema: { ...sec, params: Type.Object({ id: Uuid }), response: withErrors({ 200: CameraBody }) } },
     async (req) => {
-      const actor = await actorOf(gw, req);
       const cam = await gw.repos.cameras.byId(req.params.id);
-      const scope = listScope(actor);
-      const visible = cam && !cam.removedAt && scope &&
-        (!scope.stationId || scope.stationId === cam.stationId) && (!scope.villageId || scope.villageId === cam.villageId) && (!scope.ownerUserId || scope.ownerUserId === cam.ownerUserId);
-      if (!visible) throw errors.notFound('no such camera');
+      if (!inScope(listScope(await actorOf(gw, req)), cam) || cam.removedAt) throw errors.notFound('no such camera');
       return view(cam);
     },
   );
@@ -247,12 +253,8 @@ export default async function cameraRoutes(app: TypedApp, gw: Gateway): Promise<
       },
     },
     async (req) => {
-      const actor = await actorOf(gw, req);
       const cam = await gw.repos.cameras.byId(req.params.id);
-      const scope = listScope(actor);
-      if (!cam || !scope || (scope.stationId && scope.stationId !== cam.stationId) || (scope.villageId && scope.villageId !== cam.villageId) || (scope.ownerUserId && scope.ownerUserId !== cam.ownerUserId)) {
-        throw errors.notFound('no such camera');
-      }
+      if (!inScope(listScope(await actorOf(gw, req)), cam)) throw errors.notFound('no such camera');
       return { items: await gw.repos.cameras.consents(cam.id) };
     },
   );
