@@ -127,11 +127,11 @@ describe('jurisdictions', () => {
 
 describe('audit log', () => {
   it('is append-only for the gateway role and tampering is found', async () => {
-    await t.gw.repos.audit.append([{ action: 'test.one', outcome: 'info', details: { b: 2, a: '守望' } }, { action: 'test.two', outcome: 'info' }]);
+    await t.gw.repos.audit.append([{ action: 'audit.export', outcome: 'info', details: { b: 2, a: '守望' } }, { action: 'audit.checkpoint', outcome: 'info' }]);
     expect((await verifyAuditChain(t.gw.repos.audit)).intact).toBe(true);
     await expect(t.tdb.db.query(`UPDATE audit_log SET reason = 'x'`)).rejects.toThrow();
     await expect(t.tdb.db.query(`DELETE FROM audit_log`)).rejects.toThrow();
-    const [victim] = (await t.gw.repos.audit.query({ action: 'test.one' }));
+    const [victim] = (await t.gw.repos.audit.query({ action: 'audit.export' }));
     // A superuser can bypass triggers; the chain still shows where.
     const c = await t.tdb.superDb.connect();
     try {

@@ -1,6 +1,7 @@
 // Issues play tokens: decide() on the user's own rights or a grant, audit the answer either way, sign if allowed.
 import type { Action, Decision, TimeWindow, Uuid } from '../domain/types.ts';
 import { errors } from '../errors.ts';
+import { AUDIT } from '../audit/actions.ts';
 import type { AuditRepository } from '../repositories/audit.repository.ts';
 import type { GrantsRepository } from '../repositories/grants.repository.ts';
 import { decide } from './policy.ts';
@@ -69,7 +70,7 @@ export function playTokenService(deps: { access: AccessRuntime; grants: GrantsRe
       }
 
       const base = {
-        action: 'play.token',
+        action: AUDIT.playToken,
         actorUserId: user.id,
         actorName: user.username,
         cameraId: camera.id,

@@ -8,6 +8,7 @@ import type { Action, CameraResource, Subject, TimeWindow, Uuid } from '../domai
 import { decide } from '../access/policy.ts';
 import type { AccessRuntime } from '../access/runtime.ts';
 import { errors, isAppError } from '../errors.ts';
+import { AUDIT, type AuditAction } from '../audit/actions.ts';
 import type { EventPublisher } from '../events/types.ts';
 import type { PgBus } from '../events/pg-bus.ts';
 import type { AuditInput, AuditRepository } from '../repositories/audit.repository.ts';
@@ -278,7 +279,7 @@ export function grantsService(deps: {
     version: g.version,
   });
 
-  const auditOf = (g: Grant, action: string, actor: { id: Uuid; username: string } | null, extra: Partial<AuditInput> = {}): AuditInput => ({
+  const auditOf = (g: Grant, action: AuditAction, actor: { id: Uuid; username: string } | null, extra: Partial<AuditInput> = {}): AuditInput => ({
     action,
     outcome: 'ok',
     actorUserId: actor?.id ?? null,
@@ -340,7 +341,7 @@ export function grantsService(deps: {
       }
       const updated = await repo.update(m.id, patch, tx);
       await repo.addEvent({ grantId: m.id, actorId: actor?.id ?? null, kind, fromState: m.state, toState: updated.state, note: 'followed parent', details: { parentId: parent.id } }, tx);
-      await audit.append(auditOf(updated, `grant.${kind}`, actor, { details: { followedParent: parent.id } }), tx);
+      await audit.append(auditOf(updated, `grant.${kind}` as AuditAction, actor, { details: { followedParent: parent.id } }), tx);
       out.push(updated);
     }
     return out;
@@ -381,7 +382,7 @@ export function grantsService(deps: {
 
     async request(actorUser: { id: Uuid; username: string }, input: GrantRequestInput, now = new Date()) {
       const actor = await subjectOf(actorUser.id);
-      const refusalAudit = { action: 'grant.request', actorUserId: actorUser.id, actorName: actorUser.username, caseNo: input.caseNo, windowFrom: input.footage?.from ?? null, windowTo: input.footage?.to ?? null, stationId: actor.stationId, details: { emergency: input.emergency === true, actions: input.actions } };
+      const refusalAudit = { action: AUDIT.grantRequest, actorUserId: actorUser.id, actorName: actorUser.username, caseNo: input.caseNo, windowFrom: input.footage?.from ?? null, windowTo: input.footage?.to ?? null, stationId: actor.stationId, details: { emergency: input.emergency === true, actions: input.actions } };
       let p: Plan;
       try {
         p = await plan(actor, input, now);

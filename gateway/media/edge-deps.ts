@@ -1,5 +1,6 @@
 // The media edge's view of the gateway: the access runtime decides, the camera repository says where to pull, the audit log records.
 import type { Gateway } from '../compose.ts';
+import { AUDIT as ACTIONS, type AuditAction } from '../audit/actions.ts';
 import type { EdgeDeps, AuditEvent } from './edge-types.ts';
 import type { MediaRuntime } from './runtime.ts';
 import type { CameraProfile } from '../repositories/cameras.repository.ts';
@@ -11,11 +12,11 @@ function withCredentials(uri: string, username: string, password: string): strin
   return u.toString();
 }
 
-const AUDIT: Record<AuditEvent['type'], { action: string; outcome: 'allow' | 'deny' | 'info' }> = {
-  'live.open': { action: 'video.live.open', outcome: 'allow' },
-  'live.close': { action: 'video.live.close', outcome: 'info' },
-  'live.refused': { action: 'video.live.refused', outcome: 'deny' },
-  snapshot: { action: 'video.snapshot', outcome: 'allow' },
+const AUDIT: Record<AuditEvent['type'], { action: AuditAction; outcome: 'allow' | 'deny' | 'info' }> = {
+  'live.open': { action: ACTIONS.liveOpen, outcome: 'allow' },
+  'live.close': { action: ACTIONS.liveClose, outcome: 'info' },
+  'live.refused': { action: ACTIONS.liveRefused, outcome: 'deny' },
+  snapshot: { action: ACTIONS.snapshot, outcome: 'allow' },
 };
 
 export function edgeDepsFor(gw: Gateway): EdgeDeps {

@@ -1,8 +1,9 @@
 import type { Db, Queryable } from '../db/pool.ts';
 import { withTx } from '../db/pool.ts';
 import { chainHash, GENESIS, type AuditRecord } from '../audit/chain.ts';
+import type { AuditAction } from '../audit/actions.ts';
 
-export type AuditInput = Partial<Omit<AuditRecord, 'action' | 'outcome'>> & Pick<AuditRecord, 'action' | 'outcome'>;
+export type AuditInput = Partial<Omit<AuditRecord, 'action' | 'outcome'>> & Pick<AuditRecord, 'outcome'> & { action: AuditAction };
 
 export interface AuditRow extends AuditRecord {
   id: number;
