@@ -10,7 +10,7 @@ const ALLOWED = /^[\p{L}\p{N} ._\/\-()#:〔〕［］【】（）〈〉《》「�
 /** NFC, trimmed, inner whitespace collapsed; throws `invalid_case_number` (400) with the reason. */
 export function canonicalCaseNumber(input: string): string {
   if (typeof input !== 'string') throw invalid('a case number is text');
-  if (!input.isWellFormed()) throw invalid('the case number contains an invalid character (lone surrogate)');
+  if (/\p{Surrogate}/u.test(input)) throw invalid('the case number contains an invalid character (lone surrogate)');
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u.test(input)) throw invalid('the case number contains a control character');
   const s = input.normalize('NFC').replace(/[\s\u3000]+/gu, ' ').trim();
