@@ -11,7 +11,8 @@ export const ErrorBody = Type.Object(
   { $id: 'ErrorBody' },
 );
 
-export const Uuid = Type.String({ format: 'uuid' });
+// Lower-cased on the way in (validator.ts): ids are compared, logged and hashed in PostgreSQL's form.
+export const Uuid = Type.String({ format: 'uuid', 'x-lowercase': true });
 /** Accepts Date objects in responses (serialised as ISO 8601) and ISO strings in requests. */
 export const IsoDate = Type.Unsafe<string | Date>({ type: 'string', format: 'date-time' });
 export const IsoDateIn = Type.String({ format: 'date-time' });

@@ -1,6 +1,6 @@
 import type { Db, Queryable } from '../db/pool.ts';
 import { withTx } from '../db/pool.ts';
-import { chainHash, GENESIS, type AuditRecord } from '../audit/chain.ts';
+import { chainHash, GENESIS, storedRecord, type AuditRecord } from '../audit/chain.ts';
 import type { AuditAction } from '../audit/actions.ts';
 
 export type AuditInput = Partial<Omit<AuditRecord, 'action' | 'outcome'>> & Pick<AuditRecord, 'outcome'> & { action: AuditAction };
@@ -10,6 +10,16 @@ export interface AuditRow extends AuditRecord {
   prevHash: Buffer;
   hash: Buffer;
 }
+
+/** Names joined at read time, so rows written before a rename show the current name and nothing is stored twice. */
+export interface AuditNames {
+  actorUsername: string | null;
+  actorStationId: string | null;
+  actorStationName: string | null;
+  cameraName: string | null;
+  stationName: string | null;
+}
+export type NamedAuditRow = AuditRow & AuditNames;
 
 export interface AuditQuery {
   cameraId?: string;
@@ -21,8 +31,19 @@ export interface AuditQuery {
   from?: Date;
   to?: Date;
   afterId?: number;
+  /** Newest first, ids below this (owners' view paging). */
+  beforeId?: number;
+  actions?: readonly string[];
+  outcome?: string;
+  order?: 'asc' | 'desc';
   limit?: number;
 }
+
+const NAMED_COLS = `a.id, a.at, a.actor_user_id AS "actorUserId", a.actor_name AS "actorName", a.action, a.outcome,
+  a.camera_id AS "cameraId", a.grant_id AS "grantId", a.station_id AS "stationId", a.case_no AS "caseNo",
+  a.window_from AS "windowFrom", a.window_to AS "windowTo", a.reason, a.details, a.prev_hash AS "prevHash", a.hash,
+  u.username AS "actorUsername", u.jurisdiction_id AS "actorStationId", uj.name AS "actorStationName",
+  c.name AS "cameraName", j.name AS "stationName"`;
 
 const COLS = `id, at, actor_user_id AS "actorUserId", actor_name AS "actorName", action, outcome,
   camera_id AS "cameraId", grant_id AS "grantId", station_id AS "stationId", case_no AS "caseNo",
@@ -32,8 +53,8 @@ const COLS = `id, at, actor_user_id AS "actorUserId", actor_name AS "actorName",
 const CHAIN_LOCK = 7366290002;
 
 function normalise(input: AuditInput): AuditRecord {
-  // Millisecond precision so the stored timestamptz reproduces the hashed value exactly.
-  return {
+  // Hash the stored form (lower-case ids, text and jsonb as PostgreSQL returns them), never the value as typed.
+  return storedRecord({
     at: input.at ?? new Date(),
     actorUserId: input.actorUserId ?? null,
     actorName: input.actorName ?? null,
@@ -47,7 +68,7 @@ function normalise(input: AuditInput): AuditRecord {
     windowTo: input.windowTo ?? null,
     reason: input.reason ?? null,
     details: input.details ?? {},
-  };
+  });
 }
 
 async function appendIn(tx: Queryable, entries: AuditInput[]): Promise<number[]> {
@@ -80,17 +101,25 @@ export function auditRepository(db: Db) {
       return tx ? appendIn(tx, list) : withTx(db, (t) => appendIn(t, list));
     },
 
-    async query(q: AuditQuery): Promise<AuditRow[]> {
-      const { rows } = await db.query<AuditRow>(
-        `SELECT ${COLS} FROM audit_log
-         WHERE ($1::uuid IS NULL OR camera_id = $1) AND ($2::uuid IS NULL OR actor_user_id = $2)
-           AND ($3::uuid IS NULL OR grant_id = $3) AND ($4::text IS NULL OR case_no = $4)
-           AND ($5::timestamptz IS NULL OR at >= $5) AND ($6::timestamptz IS NULL OR at < $6)
-           AND ($7::bigint IS NULL OR id > $7) AND ($8::text IS NULL OR action = $8)
-           AND ($9::uuid[] IS NULL OR camera_id = ANY($9))
-         ORDER BY id LIMIT $10`,
+    async query(q: AuditQuery): Promise<NamedAuditRow[]> {
+      const desc = q.order === 'desc';
+      const { rows } = await db.query<NamedAuditRow>(
+        `SELECT ${NAMED_COLS} FROM audit_log a
+           LEFT JOIN users u ON u.id = a.actor_user_id
+           LEFT JOIN jurisdictions uj ON uj.id = u.jurisdiction_id
+           LEFT JOIN cameras c ON c.id = a.camera_id
+           LEFT JOIN jurisdictions j ON j.id = a.station_id
+         WHERE ($1::uuid IS NULL OR a.camera_id = $1) AND ($2::uuid IS NULL OR a.actor_user_id = $2)
+           AND ($3::uuid IS NULL OR a.grant_id = $3) AND ($4::text IS NULL OR a.case_no = $4)
+           AND ($5::timestamptz IS NULL OR a.at >= $5) AND ($6::timestamptz IS NULL OR a.at < $6)
+           AND ($7::bigint IS NULL OR a.id > $7) AND ($8::text IS NULL OR a.action = $8)
+           AND ($9::uuid[] IS NULL OR a.camera_id = ANY($9))
+           AND ($11::bigint IS NULL OR a.id < $11) AND ($12::text[] IS NULL OR a.action = ANY($12))
+           AND ($13::text IS NULL OR a.outcome = $13)
+         ORDER BY a.id ${desc ? 'DESC' : 'ASC'} LIMIT $10`,
         [q.cameraId ?? null, q.actorUserId ?? null, q.grantId ?? null, q.caseNo ?? null, q.from ?? null, q.to ?? null,
-         q.afterId ?? null, q.action ?? null, q.cameraIds ?? null, Math.min(q.limit ?? 500, 10_000)],
+         q.afterId ?? null, q.action ?? null, q.cameraIds ?? null, Math.min(q.limit ?? 500, 10_000),
+         q.beforeId ?? null, q.actions ? [...q.actions] : null, q.outcome ?? null],
       );
       return rows;
     },
