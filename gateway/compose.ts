@@ -20,6 +20,9 @@ import { grantsRepository } from './repositories/grants.repository.ts';
 import { createAccessRuntime } from './access/runtime.ts';
 import { playTokenService } from './access/play-token.service.ts';
 import { grantsService } from './grants/grants.service.ts';
+import { auditCheckpointsRepository } from './repositories/audit-checkpoints.repository.ts';
+import { startCheckpointer } from './audit/checkpoints.ts';
+import { RefusalAggregator } from './audit/refusal-aggregator.ts';
 
 /** Builds every component from config and a database pool; the only place that wires them. */
 export async function composeGateway(opts: { config: Config; db: Db; log: Logger; ephemeralKeys?: boolean }) {
@@ -32,6 +35,7 @@ export async function composeGateway(opts: { config: Config; db: Db; log: Logger
     cameras: camerasRepository(db),
     agreements: agreementsRepository(db),
     grants: grantsRepository(db),
+    auditCheckpoints: auditCheckpointsRepository(db),
   };
   const closers: Array<() => Promise<void>> = [];
   // One LISTEN connection per process: revocations, cache invalidations and ws events reach every gateway process.
@@ -103,6 +107,17 @@ export async function composeGateway(opts: { config: Config; db: Db; log: Logger
   const sweep = setInterval(() => void grants.expireDue().catch((err: unknown) => log.warn({ err }, 'grant expiry sweep failed')), 15_000);
   sweep.unref();
   closers.push(async () => clearInterval(sweep));
+  // Signed audit checkpoints on a timer and at shutdown; closed after the aggregator so its last rows are covered.
+  const checkpointer = startCheckpointer({
+    repo: repos.auditCheckpoints, ring: () => access.keyRing, intervalMs: config.audit.checkpointIntervalSeconds * 1000, log,
+  });
+  closers.push(() => checkpointer.stop());
+  const refusals = new RefusalAggregator({
+    intervalMs: config.audit.refusalIntervalSeconds * 1000,
+    maxAddresses: config.audit.refusalMaxAddresses,
+    write: (rows) => repos.audit.append(rows).catch((err: unknown) => log.error({ err }, 'audit of aggregated refusals failed')),
+  });
+  closers.push(() => refusals.close());
 
   return {
     config,
@@ -120,6 +135,8 @@ export async function composeGateway(opts: { config: Config; db: Db; log: Logger
     access,
     grants,
     playTokens,
+    checkpointer,
+    refusals,
     onCameraChanged(fn: (cameraId: string) => void): () => void {
       cameraChangeListeners.add(fn);
       return () => cameraChangeListeners.delete(fn);

@@ -16,6 +16,12 @@ export const ConfigSchema = Type.Object(
         behindTlsProxy: Type.Boolean({ default: false }),
         bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, default: 1024 * 1024 }),
         publicUrl: Type.Union([Type.String(), Type.Null()], { default: null }),
+        /** A client must finish sending request headers within this time (slowloris). */
+        headersTimeoutMs: Type.Integer({ minimum: 1000, maximum: 600_000, default: 30_000 }),
+        /** ...and the whole request (headers and body; not the response, so live video is never cut). */
+        requestTimeoutMs: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 60_000 }),
+        /** Open TCP connections one address may hold; more are closed at once. */
+        maxConnectionsPerAddress: Type.Integer({ minimum: 1, maximum: 100_000, default: 256 }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -90,6 +96,19 @@ export const ConfigSchema = Type.Object(
     log: Type.Object(
       {
         level: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    audit: Type.Object(
+      {
+        /** Signed checkpoints of the audit chain this often (and one at shutdown); 0 = only at shutdown. */
+        checkpointIntervalSeconds: Type.Integer({ minimum: 0, maximum: 86_400, default: 300 }),
+        /** Refusals without a valid identity from one address: one row, then one aggregate row per interval. */
+        refusalIntervalSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 60 }),
+        /** Addresses tracked at once by the refusal aggregator (memory bound); the oldest is flushed first. */
+        refusalMaxAddresses: Type.Integer({ minimum: 10, maximum: 1_000_000, default: 10_000 }),
+        /** Media requests without a token, per address per minute, before 429 rate_limited. */
+        anonymousMediaPerMinute: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 120 }),
       },
       { additionalProperties: false, default: {} },
     ),
