@@ -20,6 +20,9 @@ import grantRoutes from './routes/grants.ts';
 import playTokenRoutes from './routes/play-tokens.ts';
 import eventRoutes from './routes/events.ts';
 import accessAuditRoutes from './routes/access-audit.ts';
+import { redactedRequest } from './log-redaction.ts';
+import { capConnectionsPerAddress } from './connection-guard.ts';
+import { limitAnonymousMedia } from './anonymous-media-limit.ts';
 
 export type App = FastifyInstance & { withTypeProvider: () => FastifyInstance };
 export type TypedApp = ReturnType<typeof typed>;
@@ -34,16 +37,27 @@ export interface BuildAppOptions {
 
 /** Builds the HTTP app without listening (tests call app.inject()). */
 export async function buildApp(gw: Gateway, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
+  // Slow or silent clients (slowloris, half-open sockets) are dropped once the headers deadline passes.
+  const serverTimeouts = {
+    headersTimeout: gw.config.http.headersTimeoutMs,
+    requestTimeout: gw.config.http.requestTimeoutMs,
+    connectionsCheckingInterval: Math.min(1000, gw.config.http.headersTimeoutMs),
+  };
   const app = Fastify({
     ...(opts.logger && typeof (opts.logger as { info?: unknown }).info === 'function'
       ? { loggerInstance: opts.logger as FastifyServerOptions['loggerInstance'] }
       : { logger: (opts.logger as FastifyServerOptions['logger']) ?? false }),
-    ...(opts.https ? { https: opts.https } : {}),
+    ...(opts.https ? { https: { ...opts.https, ...serverTimeouts } } : { http: serverTimeouts }),
     bodyLimit: gw.config.http.bodyLimitBytes,
     trustProxy: gw.config.http.behindTlsProxy,
-    // Long-lived video responses must not be cut by the default request timeout.
-    requestTimeout: 0,
+    // Bounds receiving the request only (headers and body), never the response: live video is not cut by it.
+    requestTimeout: gw.config.http.requestTimeoutMs,
+    // Every request logger: play tokens (`?token=`) and Authorization never reach a log line.
+    childLoggerFactory: (logger, bindings, childOpts) =>
+      logger.child(bindings, { ...childOpts, serializers: { ...childOpts.serializers, req: redactedRequest as never } }),
   }) as unknown as FastifyInstance;
+  // Behind a TLS proxy every connection comes from the proxy; the proxy is where per-client caps belong.
+  if (!gw.config.http.behindTlsProxy) capConnectionsPerAddress(app.server, gw.config.http.maxConnectionsPerAddress);
 
   registerErrorHandling(app);
   app.setValidatorCompiler(validatorCompiler());
@@ -73,6 +87,11 @@ export async function buildApp(gw: Gateway, opts: BuildAppOptions = {}): Promise
   // Registered once at the root: the events socket and the media edge's ws-flv share one upgrade handler.
   await app.register(websocket, { options: { maxPayload: 4096 } });
   registerAuth(app);
+  limitAnonymousMedia(app, {
+    perMinute: gw.config.audit.anonymousMediaPerMinute,
+    refusals: gw.refusals,
+    audit: (row) => void gw.repos.audit.append(row).catch((err: unknown) => gw.log.error({ err }, 'audit of a media refusal failed')),
+  });
   await app.register(async (a) => healthRoutes(typed(a), gw));
   await app.register(async (a) => {
     await authRoutes(typed(a), gw);

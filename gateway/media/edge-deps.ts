@@ -39,6 +39,12 @@ export function edgeDepsFor(gw: Gateway): EdgeDeps {
 
     audit(e) {
       const { action, outcome } = AUDIT[e.type];
+      // Token-less and forged-token refusals: one row per address per interval, the rest counted (audit/refusal-aggregator.ts).
+      if (e.type === 'live.refused' && !e.userId && e.ip && (e.code === 'token_missing' || e.code === 'token_invalid')) {
+        const first = gw.refusals.note({ ip: e.ip, path: e.cameraId, code: e.code }, { action, outcome, cameraId: e.cameraId, reason: e.reason ?? e.code, details: { ip: e.ip, code: e.code } });
+        if (first) void gw.repos.audit.append(first).catch((err: unknown) => gw.log.error({ err }, 'audit of a media refusal failed'));
+        return;
+      }
       void (async () => {
         const grant = e.grantId ? await gw.repos.grants.byId(e.grantId) : undefined;
         await gw.repos.audit.append({

@@ -30,6 +30,8 @@ export type AuditEvent = {
   durationMs?: number;
   reason?: string;
   code?: string;
+  /** The viewer's address: refusals without a valid identity are aggregated per address. */
+  ip?: string;
 };
 
 export interface EdgeDeps {

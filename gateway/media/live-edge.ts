@@ -94,7 +94,7 @@ export class LiveEdge {
       auth = await this.deps.authorize({ token: input.token, cameraId, action: 'live', ip });
       if (auth.until.getTime() <= Date.now()) throw errors.tokenExpired('Access has already ended.');
     } catch (e) {
-      this.refused(cameraId, e);
+      this.refused(cameraId, e, ip);
       throw e;
     }
     const cam = await this.camera(cameraId, stream);
@@ -268,7 +268,7 @@ export class LiveEdge {
     try {
       auth = await this.deps.authorize({ token: input.token, cameraId, action: 'snapshot', ip });
     } catch (e) {
-      this.refused(cameraId, e);
+      this.refused(cameraId, e, ip);
       throw e;
     }
     const cam = await this.camera(cameraId, stream);
@@ -309,9 +309,9 @@ export class LiveEdge {
     };
   }
 
-  private refused(cameraId: string, e: unknown): void {
+  private refused(cameraId: string, e: unknown, ip: string): void {
     const code = e instanceof AppError ? e.code : 'internal';
-    this.deps.audit({ type: 'live.refused', cameraId, code, reason: e instanceof Error ? e.message : String(e) });
+    this.deps.audit({ type: 'live.refused', cameraId, code, reason: e instanceof Error ? e.message : String(e), ip });
   }
 
   private async camera(cameraId: string, stream: StreamKind): Promise<CameraSource> {

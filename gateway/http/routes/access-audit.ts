@@ -4,12 +4,13 @@ import type { TypedApp } from '../app.ts';
 import type { Gateway } from '../../compose.ts';
 import { withErrors, Uuid, IsoDate } from '../schemas.ts';
 import { authOf, requireRole, requireUser } from '../auth-hook.ts';
-import { AuditQueryString } from './audit.ts';
+import { AuditQueryString, RowId } from './audit.ts';
 import { decide } from '../../access/policy.ts';
 import { errors } from '../../errors.ts';
-import type { AuditRow } from '../../repositories/audit.repository.ts';
+import type { NamedAuditRow } from '../../repositories/audit.repository.ts';
+import { AUDIT, VIDEO_ACCESS_ACTIONS } from '../../audit/actions.ts';
 
-const CSV_COLUMNS = ['id', 'at', 'actorUserId', 'actorName', 'action', 'outcome', 'cameraId', 'grantId', 'stationId', 'caseNo', 'windowFrom', 'windowTo', 'reason', 'details'] as const;
+const CSV_COLUMNS = ['id', 'at', 'actorUserId', 'actorName', 'actorUsername', 'actorStationName', 'action', 'outcome', 'cameraId', 'cameraName', 'grantId', 'stationId', 'stationName', 'caseNo', 'windowFrom', 'windowTo', 'reason', 'details'] as const;
 const MAX_EXPORT_ROWS = 200_000;
 
 function csvCell(v: unknown): string {
@@ -19,10 +20,19 @@ function csvCell(v: unknown): string {
   const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
   return /[",\n\r]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
-export const csvRow = (r: Partial<AuditRow>): string => CSV_COLUMNS.map((c) => csvCell(r[c])).join(',');
+export const csvRow = (r: Partial<NamedAuditRow>): string => CSV_COLUMNS.map((c) => csvCell(r[c])).join(',');
 
-/** Audit actions that put video in front of someone. */
-const ACCESS_ACTIONS = new Set(['play.token', 'live.open', 'snapshot', 'playback', 'export']);
+/** What the owner reads: live, snapshot, playback or export, from the audit action (and the token's requested action). */
+function modeOf(r: NamedAuditRow): string {
+  if (r.action === AUDIT.playToken) return String(r.details.playAction ?? 'token');
+  if (r.action === AUDIT.liveOpen) return 'live';
+  if (r.action === AUDIT.snapshot) return 'snapshot';
+  if (r.action === AUDIT.playbackOpen) return 'playback';
+  if (r.action === AUDIT.exportCreate) return 'export';
+  return r.action;
+}
+
+const NamedRef = Type.Union([Type.Object({ id: Uuid, name: Type.Union([Type.String(), Type.Null()]) }), Type.Null()]);
 
 export default async function accessAuditRoutes(app: TypedApp, gw: Gateway): Promise<void> {
   app.get('/audit/export.csv', {
@@ -47,7 +57,7 @@ export default async function accessAuditRoutes(app: TypedApp, gw: Gateway): Pro
       for (const r of rows) lines.push(csvRow(r));
       afterId = rows[rows.length - 1]!.id;
     }
-    await gw.repos.audit.append({ action: 'audit.export', outcome: 'ok', actorUserId: user.id, actorName: user.username, details: { rows: lines.length - 1, filter: q } });
+    await gw.repos.audit.append({ action: AUDIT.auditExport, outcome: 'ok', actorUserId: user.id, actorName: user.username, details: { rows: lines.length - 1, filter: q } });
     return reply
       .header('content-type', 'text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="shouwang-audit-${new Date().toISOString().slice(0, 10)}.csv"`)
@@ -59,17 +69,30 @@ export default async function accessAuditRoutes(app: TypedApp, gw: Gateway): Pro
     schema: {
       security: [{ bearer: [] }], tags: ['audit'], summary: 'A home camera owner sees every access to their camera',
       params: Type.Object({ id: Uuid }),
-      querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, default: 500 })) }, { additionalProperties: false }),
+      querystring: Type.Object(
+        {
+          before: Type.Optional(RowId),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+        },
+        { additionalProperties: false },
+      ),
       response: withErrors({ 200: Type.Object({
         items: Type.Array(Type.Object({
+          id: Type.Integer(),
           at: IsoDate,
           kind: Type.String(),
-          station: Type.Union([Type.Object({ id: Uuid, name: Type.String() }), Type.Null()]),
+          mode: Type.String(),
+          user: NamedRef,
+          station: NamedRef,
+          camera: NamedRef,
           caseNo: Type.Union([Type.String(), Type.Null()]),
           grantId: Type.Union([Uuid, Type.Null()]),
+          grantNeeded: Type.Boolean(),
+          note: Type.Union([Type.String(), Type.Null()]),
           emergency: Type.Boolean(),
           footage: Type.Union([Type.Object({ from: IsoDate, to: IsoDate }), Type.Null()]),
         })),
+        nextBefore: Type.Union([Type.Integer(), Type.Null()]),
       }) }),
     },
   }, async (req) => {
@@ -79,31 +102,31 @@ export default async function accessAuditRoutes(app: TypedApp, gw: Gateway): Pro
     if (!subject || !camera) throw errors.notFound('no such camera');
     const d = decide(subject, 'audit:read', { kind: 'audit', camera }, { now: new Date(), villageCommitteeMayView: gw.config.access.villageCommitteeMayView });
     if (!d.allow) throw errors.accessDenied(d.message, { reason: d.reason });
-    const rows = (await gw.repos.audit.query({ cameraId: camera.id, limit: 10_000 }))
-      .filter((r) => r.outcome === 'allow' && ACCESS_ACTIONS.has(r.action))
-      .slice(-(req.query.limit ?? 500));
-    const names = new Map<string, { id: string; name: string } | null>();
-    const stationOf = async (id: unknown) => {
-      if (typeof id !== 'string') return null;
-      if (!names.has(id)) {
-        const j = await gw.repos.jurisdictions.byId(id);
-        names.set(id, j ? { id: j.id, name: j.name } : null);
-      }
-      return names.get(id) ?? null;
-    };
-    const items = [];
-    for (const r of rows.reverse()) {
-      items.push({
+    // Newest first, paged by id: a flood of old refusals can never push new accesses out of view.
+    const limit = req.query.limit ?? 100;
+    const rows = await gw.repos.audit.query({
+      cameraId: camera.id, actions: VIDEO_ACCESS_ACTIONS, outcome: 'allow', beforeId: req.query.before, order: 'desc', limit,
+    });
+    const items = rows.map((r) => {
+      // Without a grant the viewer's own station holds the camera (or it is the owner): nothing had to be asked.
+      const grantNeeded = r.grantId !== null;
+      return {
+        id: r.id,
         at: r.at,
-        kind: String(r.details.playAction ?? r.action),
-        station: await stationOf(r.details.requesterStationId),
+        kind: r.action,
+        mode: modeOf(r),
+        user: r.actorUserId ? { id: r.actorUserId, name: r.actorUsername ?? r.actorName } : null,
+        station: r.actorStationId ? { id: r.actorStationId, name: r.actorStationName } : null,
+        camera: r.cameraId ? { id: r.cameraId, name: r.cameraName } : null,
         caseNo: r.caseNo,
         grantId: r.grantId,
+        grantNeeded,
+        note: grantNeeded ? null : 'viewed by the camera\'s own station or owner: no grant was needed',
         emergency: r.details.emergency === true,
         footage: r.windowFrom && r.windowTo ? { from: r.windowFrom, to: r.windowTo } : null,
-      });
-    }
-    await gw.repos.audit.append({ action: 'audit.owner_view', outcome: 'ok', actorUserId: user.id, actorName: user.username, cameraId: camera.id, reason: d.reason });
-    return { items };
+      };
+    });
+    await gw.repos.audit.append({ action: AUDIT.auditOwnerView, outcome: 'ok', actorUserId: user.id, actorName: user.username, cameraId: camera.id, reason: d.reason });
+    return { items, nextBefore: rows.length === limit ? rows[rows.length - 1]!.id : null };
   });
 }
