@@ -21,7 +21,7 @@ import playTokenRoutes from './routes/play-tokens.ts';
 import eventRoutes from './routes/events.ts';
 import accessAuditRoutes from './routes/access-audit.ts';
 import { redactedRequest } from './log-redaction.ts';
-import { capConnectionsPerAddress } from './connection-guard.ts';
+import { guardConnections } from './connection-guard.ts';
 import { limitAnonymousMedia } from './anonymous-media-limit.ts';
 
 export type App = FastifyInstance & { withTypeProvider: () => FastifyInstance };
@@ -57,7 +57,10 @@ export async function buildApp(gw: Gateway, opts: BuildAppOptions = {}): Promise
       logger.child(bindings, { ...childOpts, serializers: { ...childOpts.serializers, req: redactedRequest as never } }),
   }) as unknown as FastifyInstance;
   // Behind a TLS proxy every connection comes from the proxy; the proxy is where per-client caps belong.
-  if (!gw.config.http.behindTlsProxy) capConnectionsPerAddress(app.server, gw.config.http.maxConnectionsPerAddress);
+  guardConnections(app.server, {
+    maxPerAddress: gw.config.http.behindTlsProxy ? null : gw.config.http.maxConnectionsPerAddress,
+    headersTimeoutMs: gw.config.http.headersTimeoutMs,
+  });
 
   registerErrorHandling(app);
   app.setValidatorCompiler(validatorCompiler());
