@@ -1,14 +1,15 @@
 // npm run audit:verify — walks the audit hash chain and reports the first broken row.
 import { loadConfig } from '../config/load.ts';
 import { createPool } from '../db/pool.ts';
-import { startEmbedded } from '../db/embedded.ts';
+import { openDatabaseForTool } from '../db/open.ts';
 import { auditRepository } from '../repositories/audit.repository.ts';
 import { verifyAuditChain } from '../audit/verify.ts';
 
 async function main(): Promise<number> {
   const config = loadConfig();
-  const embedded = config.database.url ? null : await startEmbedded({ dataDir: config.database.dataDir, port: config.database.embeddedPort });
-  const db = createPool({ url: config.database.url ?? embedded!.url, max: 2 });
+  // Attaches to a running gateway's embedded server (its stored secret), or starts one for itself.
+  const embedded = await openDatabaseForTool(config);
+  const db = createPool({ url: embedded.url, max: 2 });
   try {
     const r = await verifyAuditChain(auditRepository(db));
     if (r.intact) {
@@ -19,7 +20,7 @@ async function main(): Promise<number> {
     return 3;
   } finally {
     await db.end();
-    await embedded?.stop();
+    await embedded.close();
   }
 }
 

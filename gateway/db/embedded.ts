@@ -51,7 +51,7 @@ function takeLock(lockFile: string): () => void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const pid = Number(readFileSync(lockFile, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) {
+      if (Number.isInteger(pid) && pid > 0 && pidAlive(pid)) {
         throw new EmbeddedStartError(`data dir is in use by another Shouwang process (pid ${pid}; lock ${lockFile})`);
       }
       unlinkSync(lockFile); // stale lock from a crashed run
