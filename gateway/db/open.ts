@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.ts';
-import { createPool, type Db } from './pool.ts';
+import { createPool, settle, type Db } from './pool.ts';
 import { migrate } from './migrate.ts';
 import { waitForDatabase } from './connect.ts';
 import { startEmbedded, lockHolder, runningPort, type EmbeddedServer } from './embedded.ts';
@@ -71,6 +71,7 @@ export async function openDatabase(config: Config, log: Logger): Promise<OpenedD
     db: pool,
     embedded,
     async close() {
+      await settle(pool);
       await pool.end().catch(() => undefined);
       await embedded?.stop().catch(() => undefined);
     },
