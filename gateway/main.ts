@@ -4,6 +4,7 @@ import pino from 'pino';
 import { loadConfig, ConfigError } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import { openDatabase, type OpenedDatabase } from './db/open.ts';
+import { watchLauncher } from './process/parent-watch.ts';
 import { composeGateway } from './compose.ts';
 import { buildApp } from './http/app.ts';
 import { loadDemo, DEMO_PASSWORD } from './demo/load-demo.ts';
@@ -66,6 +67,7 @@ export async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  watchLauncher(() => void shutdown('launcher_exited'));
 
   try {
     await app.listen({ host: config.http.host, port: config.http.port });
