@@ -118,6 +118,26 @@ describe.skipIf(embeddedBlocked !== null)(`embedded PostgreSQL lifecycle (needs 
     expect(allCommandLines().some((c) => c.includes(`-D ${dataDir} `))).toBe(false);
   });
 
+  it('npm start (tsx wrapper): kill -9 of the wrapper shuts the gateway and its database down too', { timeout: 180_000 }, async () => {
+    const dataDir = path.join(dir, 'pg-npm');
+    const env = {
+      SHOUWANG_DATA_DIR: dataDir, SHOUWANG_EMBEDDED_PG_PORT: String(await freePort()), PORT: String(await freePort()),
+      SHOUWANG_CREDENTIAL_KEY: KEY,
+    };
+    const port = Number(env.PORT);
+    const g = spawnGateway(env, { viaTsx: true });
+    spawned.push(g);
+    await waitReady(port, g);
+    const pm = readPostmasterPid(dataDir)!.pid;
+    g.child.kill('SIGKILL');
+    expect(await waitGone(pm, 30_000)).toBe(true);
+    const again = spawnGateway(env);
+    spawned.push(again);
+    await waitReady(port, again);
+    await stopGateway(again);
+    expect((await again.exited).code).toBe(0);
+  });
+
   it('a postmaster left running on the data dir (gateway and watchdog both gone) is stopped at the next start', { timeout: 120_000 }, async () => {
     const dataDir = path.join(dir, 'pg2');
     const port = await freePort();

@@ -11,8 +11,12 @@ export interface SpawnedGateway {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function spawnGateway(env: Record<string, string>): SpawnedGateway {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/main.ts'], {
+/** `viaTsx`: exactly as `npm start` runs it, under the tsx wrapper process (signals go to the wrapper). */
+export function spawnGateway(env: Record<string, string>, opts: { viaTsx?: boolean } = {}): SpawnedGateway {
+  const [cmd, args] = opts.viaTsx
+    ? [path.join(root, 'node_modules/.bin/tsx'), ['gateway/main.ts']]
+    : [process.execPath, ['--import', 'tsx', 'gateway/main.ts']];
+  const child = spawn(cmd, args, {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'warn', SHOUWANG_DEMO: 'false', SHOUWANG_MEDIA: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
