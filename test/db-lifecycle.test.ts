@@ -14,6 +14,9 @@ import { secretFile } from '../gateway/db/secrets.ts';
 import { openDatabase } from '../gateway/db/open.ts';
 import { startEmbedded } from '../gateway/db/embedded.ts';
 import { loadConfig } from '../gateway/config/load.ts';
+import { createPool } from '../gateway/db/pool.ts';
+import { migrate } from '../gateway/db/migrate.ts';
+import { ensureRuntimeLogin } from '../gateway/db/runtime-login.ts';
 import { composeGateway } from '../gateway/compose.ts';
 import { buildApp } from '../gateway/http/app.ts';
 import { loadDemo, DEMO_PASSWORD } from '../gateway/demo/load-demo.ts';
@@ -183,6 +186,26 @@ describe.skipIf(embeddedBlocked !== null)(`embedded PostgreSQL lifecycle (needs 
       await expect(legacy.connect()).rejects.toThrow(/password authentication failed/);
       await legacy.end().catch(() => undefined);
     } finally {
+      await s.stop();
+    }
+  });
+
+  it('a shared (external) database: the first process sets the runtime login; a second with another secret never replaces it', { timeout: 120_000 }, async () => {
+    const s = await startEmbedded({ dataDir: path.join(dir, 'pg-shared'), port: await freePort() });
+    const owner = createPool({ url: s.url, max: 2 });
+    try {
+      await migrate(owner);
+      const a = await ensureRuntimeLogin(owner, s.url, 'secret-of-process-a-0123456789', undefined, { takeOver: false });
+      expect(a.kind).toBe('login');
+      const b = await ensureRuntimeLogin(owner, s.url, 'secret-of-process-b-0123456789', undefined, { takeOver: false });
+      expect(b).toEqual({ kind: 'set_role', role: 'shouwang_app' });
+      // Process a still logs in (SCRAM, with the verifier computed client-side).
+      const c = new pg.Client({ connectionString: (a as { url: string }).url });
+      await c.connect();
+      expect((await c.query<{ u: string }>('SELECT session_user AS u')).rows[0]!.u).toBe('shouwang_app');
+      await c.end();
+    } finally {
+      await owner.end();
       await s.stop();
     }
   });

@@ -53,7 +53,8 @@ export async function openDatabase(config: Config, log: Logger): Promise<OpenedD
         db = createPool({ url: config.database.appUrl, max });
       } else {
         const password = embedded ? embedded.appPassword : ensureSecret(externalAppSecretFile(config));
-        const login = await ensureRuntimeLogin(admin, ownerUrl, password, log);
+        // Embedded: ours alone (one gateway per data dir). External: other processes may share the login.
+        const login = await ensureRuntimeLogin(admin, ownerUrl, password, log, { takeOver: embedded !== null });
         db =
           login.kind === 'login' ? createPool({ url: login.url, max })
           : login.kind === 'set_role' ? createPool({ url: ownerUrl, max, role: login.role })
