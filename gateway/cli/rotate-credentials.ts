@@ -2,21 +2,22 @@
 // (set the new key as secrets.credentialKey and the old one in secrets.previousCredentialKeys first).
 import { loadConfig } from '../config/load.ts';
 import { createPool } from '../db/pool.ts';
-import { startEmbedded } from '../db/embedded.ts';
+import { openDatabaseForTool } from '../db/open.ts';
 import { credentialCipherFrom } from '../cameras/credential-key.ts';
 import { reencryptCredentials } from '../cameras/rotate-credentials.ts';
 
 async function main(): Promise<number> {
   const config = loadConfig();
-  const embedded = config.database.url ? null : await startEmbedded({ dataDir: config.database.dataDir, port: config.database.embeddedPort });
-  const db = createPool({ url: config.database.url ?? embedded!.url, max: 2 });
+  // Attaches to a running gateway's embedded server (its stored secret), or starts one for itself.
+  const embedded = await openDatabaseForTool(config);
+  const db = createPool({ url: embedded.url, max: 2 });
   try {
     const r = await reencryptCredentials(db, credentialCipherFrom(config));
     process.stdout.write(`re-encrypted ${r.reencrypted} of ${r.checked} cameras with key ${r.activeKid}\n`);
     return 0;
   } finally {
     await db.end();
-    await embedded?.stop();
+    await embedded.close();
   }
 }
 

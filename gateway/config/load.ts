@@ -16,6 +16,7 @@ const ENV_KEYS: Record<string, string> = {
   SHOUWANG_TLS_KEY: 'http.tlsKey',
   SHOUWANG_BEHIND_TLS_PROXY: 'http.behindTlsProxy',
   DATABASE_URL: 'database.url',
+  DATABASE_APP_URL: 'database.appUrl',
   SHOUWANG_DATA_DIR: 'database.dataDir',
   SHOUWANG_EMBEDDED_PG_PORT: 'database.embeddedPort',
   SHOUWANG_CREDENTIAL_KEY: 'secrets.credentialKey',

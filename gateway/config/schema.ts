@@ -32,6 +32,8 @@ export const ConfigSchema = Type.Object(
         embeddedPort: Port,
         poolSize: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
         connectTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 30_000 }),
+        /** The runtime login (`shouwang_app`) when the migrating user may not give it one; null: generated and stored. */
+        appUrl: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: null }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -49,6 +51,8 @@ export const ConfigSchema = Type.Object(
         villageCommitteeMayView: Type.Boolean({ default: true }),
         tokenLeewaySeconds: Type.Integer({ minimum: 0, maximum: 300, default: 5 }),
         playTokenTtlSeconds: Type.Integer({ minimum: 10, maximum: 3600, default: 300 }),
+        /** Video stops and play is refused once revocations could not be heard (LISTEN lost) for this long. */
+        revocationDeafSeconds: Type.Integer({ minimum: 1, maximum: 300, default: 5 }),
       },
       { additionalProperties: false, default: {} },
     ),

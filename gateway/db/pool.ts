@@ -54,3 +54,17 @@ export async function runtimeRole(db: Queryable): Promise<string | null> {
   );
   return r.rowCount ? 'shouwang_app' : null;
 }
+
+/**
+ * Waits until no client is checked out for `quietMs` (at most `maxMs`): writes queued as the gateway shuts down
+ * (the audit rows of sessions closed with reason 'shutdown') land before the pool ends.
+ */
+export async function settle(db: Db, quietMs = 200, maxMs = 3000): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  let quietSince = Date.now();
+  while (Date.now() < deadline) {
+    if (db.totalCount - db.idleCount > 0 || db.waitingCount > 0) quietSince = Date.now();
+    else if (Date.now() - quietSince >= quietMs) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

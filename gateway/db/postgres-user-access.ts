@@ -5,7 +5,7 @@ import path from 'node:path';
 // As root, embedded PostgreSQL runs as the 'postgres' system user, which must be able to reach its binaries
 // and the data dir. A checkout in a 0700 directory (mktemp -d, /root) is not reachable: say so before spawning.
 
-function postgresIds(): { uid: number; gid: number } | null {
+export function postgresIds(): { uid: number; gid: number } | null {
   try {
     const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('postgres:'));
     const [, , uid, gid] = line?.split(':') ?? [];

@@ -29,6 +29,7 @@ export class PgBus {
   private client: pg.PoolClient | null = null;
   private readonly listeners = new Set<BusListener>();
   private readonly resyncers = new Set<() => void>();
+  private readonly losers = new Set<() => void>();
   private stopped = false;
   private retryMs: number;
   private timer: NodeJS.Timeout | null = null;
@@ -58,6 +59,12 @@ export class PgBus {
   onResync(fn: () => void): () => void {
     this.resyncers.add(fn);
     return () => this.resyncers.delete(fn);
+  }
+
+  /** Called when the LISTEN connection is lost: from then on, notifications (revocations) go unheard. */
+  onLost(fn: () => void): () => void {
+    this.losers.add(fn);
+    return () => this.losers.delete(fn);
   }
 
   /** Local delivery now; other processes via NOTIFY. A failed NOTIFY is logged, never thrown at the caller. */
@@ -134,13 +141,14 @@ export class PgBus {
     client.release(err);
     if (this.stopped) return;
     this.log.warn({ err: err.message }, 'bus connection lost; reconnecting');
+    for (const l of this.losers) l();
     this.scheduleReconnect();
   }
 
   private scheduleReconnect(): void {
     if (this.stopped || this.timer) return;
     const wait = this.retryMs;
-    this.retryMs = Math.min(this.retryMs * 2, this.opts.reconnectMaxMs ?? 5000);
+    this.retryMs = Math.min(this.retryMs * 2, this.opts.reconnectMaxMs ?? 2000);
     this.timer = setTimeout(() => {
       this.timer = null;
       this.connect().then(

@@ -72,6 +72,8 @@ export function closeSessionsOnRevocation(gw: Gateway, media: MediaRuntime): () 
           return s.sessionKey === n.sessionKey;
         case 'camera_changed':
           return s.cameraId === n.cameraId;
+        case 'revocations_unavailable':
+          return true;
       }
     }, n.reason);
   });

@@ -3,12 +3,16 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { createPool, runtimeRole, type Db } from '../../gateway/db/pool.ts';
+import { APP_ROLE } from '../../gateway/db/runtime-login.ts';
+import { withLogin } from '../../gateway/db/secrets.ts';
 
 export interface TestDatabase {
   name: string;
   url: string;
-  /** Pool as the gateway's runtime role (cannot UPDATE/DELETE audit rows). */
+  /** Pool logged in as the gateway's runtime role, as the gateway's is (cannot UPDATE/DELETE audit rows). */
   db: Db;
+  /** The runtime login's URL (null where the cluster does not allow one). */
+  appUrl: string | null;
   /** Superuser pool, for tests that tamper on purpose. */
   superDb: Db;
   drop(): Promise<void>;
@@ -35,10 +39,13 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   }
   const url = urlFor(name);
   const superDb = createPool({ url, max: 3 });
-  const db = createPool({ url, max: 10, role: await runtimeRole(superDb) });
+  const appPassword = inject('pgAppPassword');
+  const appUrl = appPassword ? withLogin(url, APP_ROLE, appPassword) : null;
+  const db = appUrl ? createPool({ url: appUrl, max: 10 }) : createPool({ url, max: 10, role: await runtimeRole(superDb) });
   return {
     name,
     url,
+    appUrl,
     db,
     superDb,
     async drop() {

@@ -6,12 +6,15 @@ import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { createPool } from '../../gateway/db/pool.ts';
 import { migrate } from '../../gateway/db/migrate.ts';
+import { ensureRuntimeLogin } from '../../gateway/db/runtime-login.ts';
 import { freePort } from './free-port.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     pgAdminUrl: string;
     pgTemplate: string;
+    /** The runtime login's password (tests connect as shouwang_app like the gateway); null: SET ROLE instead. */
+    pgAppPassword: string | null;
   }
 }
 
@@ -26,6 +29,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   let stopEmbedded: (() => Promise<void>) | null = null;
   let dir: string | null = null;
   let adminUrl = process.env.TEST_DATABASE_URL;
+  // The role is cluster-wide and concurrent runs share TEST_DATABASE_URL's cluster: one fixed test password.
+  let appPassword = process.env.TEST_DATABASE_APP_PASSWORD ?? 'shouwang-test-runtime-login';
   if (!adminUrl) {
     const { startEmbedded } = await import('../../gateway/db/embedded.ts');
     dir = mkdtempSync(path.join(tmpdir(), 'shouwang-test-pg-'));
@@ -33,6 +38,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     chmodSync(dir, 0o777); // the embedded server runs as the 'postgres' user when we are root
     const server = await startEmbedded({ dataDir: path.join(dir, 'pg'), port: await freePort() });
     adminUrl = server.url;
+    appPassword = server.appPassword;
     stopEmbedded = () => server.stop();
   }
   const template = `shouwang_tpl_${process.pid}`;
@@ -42,7 +48,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await admin.query(`CREATE DATABASE ${template}`);
   const tplPool = createPool({ url: withDb(adminUrl, template), max: 1 });
   await migrate(tplPool);
+  const login = await ensureRuntimeLogin(tplPool, adminUrl, appPassword);
   await tplPool.end();
+  project.provide('pgAppPassword', login.kind === 'login' ? appPassword : null);
   project.provide('pgAdminUrl', adminUrl);
   project.provide('pgTemplate', template);
 
