@@ -11,6 +11,7 @@ import { camerasRepository } from './repositories/cameras.repository.ts';
 import { enrolmentService } from './cameras/enrolment.service.ts';
 import { healthMonitor, onvifHealthProbe } from './cameras/health-monitor.ts';
 import { credentialCipherFrom } from './cameras/credential-key.ts';
+import { mediaPortPolicy } from './cameras/media-ports.ts';
 import { probeCamera } from '../camera-adapters/onvif/index.ts';
 import type { EventPublisher, GatewayEvent } from './events/types.ts';
 import { PgBus } from './events/pg-bus.ts';
@@ -67,7 +68,7 @@ export async function composeGateway(opts: { config: Config; db: Db; log: Logger
   const cipher = credentialCipherFrom(config, { ephemeral: opts.ephemeralKeys ?? config.profile === 'test' });
   const enrolment = enrolmentService({
     db, cameras: repos.cameras, users: repos.users, audit: repos.audit, jurisdictions, jurisdictionsRepo: repos.jurisdictions,
-    cipher, probe: probeCamera, events, probeDeadlineMs: config.cameras.probeDeadlineMs,
+    cipher, probe: probeCamera, events, probeDeadlineMs: config.cameras.probeDeadlineMs, mediaPorts: mediaPortPolicy(config),
     onCameraChanged: (id) => {
       for (const l of cameraChangeListeners) l(id);
     },

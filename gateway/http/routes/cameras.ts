@@ -57,6 +57,7 @@ const EnrolBody = Type.Object(
     consentDate: Type.Optional(Type.String({ format: 'date' })),
     consentDocumentRef: Type.Optional(Type.String({ maxLength: 200 })),
     delegatedToCommittee: Type.Optional(Type.Boolean()),
+    mediaPorts: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: 65535 }), { maxItems: 8, description: 'Ports the camera serves video on besides cameras.mediaPorts (default 554, 8554)' })),
   },
   { additionalProperties: false },
 );
