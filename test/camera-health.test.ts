@@ -48,6 +48,10 @@ describe('health probes ONVIF and RTSP', () => {
     expect(down.state).toBe('offline');
     expect(down.stateReason).toMatch(/^rtsp_unreachable: /);
     expect(events.find((e) => e.type === 'camera.state' && e.payload.cameraId === id)).toMatchObject({ payload: { from: 'online', to: 'offline' } });
+    // Operators read the detail; lower ranks only which part failed, with no address or port.
+    const seen = async (user: string) => (await t.app.inject({ url: `/api/v1/cameras/${id}`, headers: { authorization: `Bearer ${await t.login(user)}` } })).json().stateReason as string;
+    expect(await seen('shouzhang.duty')).toContain(cam.host);
+    expect(await seen('shouzhang.investigator')).toBe('rtsp_unreachable: camera is not delivering video');
     // The device service itself is fine: only the stream part failed.
     const onvif = new OnvifClient({ host: cam.host, port: cam.httpPort, username: 'admin', password: 'pw-1234', deadlineMs: 2000 });
     expect((await onvif.getDeviceInformation()).manufacturer).not.toBe('');

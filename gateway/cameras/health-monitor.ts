@@ -53,7 +53,8 @@ export function cameraHealthProbe(cfg: Pick<HealthConfig, 'slowMs' | 'maxClockSk
   return async ({ host, port, username, password, deadlineMs, streamUri, mediaPorts }) => {
     const t0 = Date.now();
     const left = () => Math.max(1, deadlineMs - (Date.now() - t0));
-    const client = new OnvifClient({ host, port, username, password, deadlineMs, maxBytes: ONVIF_MAX_BYTES });
+    // One deadline for the whole probe: the client's own is per operation, the signal ends both at once.
+    const client = new OnvifClient({ host, port, username, password, deadlineMs, maxBytes: ONVIF_MAX_BYTES, signal: AbortSignal.timeout(deadlineMs) });
     let clockOffsetMs: number;
     try {
       ({ clockOffsetMs } = await client.getSystemDateAndTime());
