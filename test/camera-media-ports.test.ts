@@ -6,6 +6,7 @@ import { startSimulator, type Simulator } from '../camera-adapters/simulator/ind
 let t: TestGateway;
 let odd: Simulator;
 let own: Simulator;
+let home: Simulator;
 const block = 150 + (process.pid % 50);
 
 beforeAll(async () => {
@@ -13,11 +14,13 @@ beforeAll(async () => {
   // RTSP on 10554: a real port on the camera's host, but not on the allow-list (554, 8554).
   odd = await startSimulator({ cameras: [{ id: 'odd-port' }], addressMode: 'per-camera-ip', baseAddress: `127.${block}.8.1`, httpPort: 8000, rtspPort: 10554, username: 'admin', password: 'pw-1234', nameOverlay: false });
   // RTSP on 8080: the gateway's own HTTP port (http.port in the test config).
+  home = await startSimulator({ cameras: [{ id: 'home-port' }], addressMode: 'per-camera-ip', baseAddress: `127.${block}.10.1`, httpPort: 8000, rtspPort: 10555, username: 'admin', password: 'pw-1234', nameOverlay: false });
   own = await startSimulator({ cameras: [{ id: 'own-port' }], addressMode: 'per-camera-ip', baseAddress: `127.${block}.9.1`, httpPort: 8000, rtspPort: 8080, username: 'admin', password: 'pw-1234', nameOverlay: false });
 });
 afterAll(async () => {
   await odd?.close();
   await own?.close();
+  await home?.close();
   await t?.close();
 });
 
@@ -61,5 +64,29 @@ describe('media-port allow-list at enrolment and reprobe', () => {
     const plain = await t.app.inject({ method: 'POST', url: '/api/v1/cameras', headers: auth(token), payload: base });
     expect(plain.statusCode, plain.body).toBe(422);
     expect(plain.json().error.code).toBe('stream_port_not_allowed');
+  });
+});
+
+describe('media ports in a committee CSV', () => {
+  it('a row names its camera\'s media port in media_ports; a re-run repairs unreadable credentials', async () => {
+    const token = await t.login('lize-xijie.committee');
+    const c = home.cameras[0]!;
+    const header = 'address,port,username,password,owner_name,owner_phone,house,lat,lon,sharing_mode,consent_date';
+    const row = `${c.host},${c.httpPort},admin,pw-1234,王秀兰,13900000001,西街村 2排3号,37.421,117.841,station,2026-10-01`;
+    const upload = (csv: string) => t.app.inject({ method: 'POST', url: '/api/v1/cameras/bulk?dryRun=false', headers: { ...auth(token), 'content-type': 'text/csv' }, payload: csv });
+
+    const without = (await upload(`${header}\r\n${row}\r\n`)).json();
+    expect(without.rows[0]).toMatchObject({ status: 'rejected', code: 'stream_port_not_allowed' });
+
+    const withPort = (await upload(`${header},media_ports\r\n${row},10555\r\n`)).json();
+    expect(withPort.rows[0], JSON.stringify(withPort.rows[0])).toMatchObject({ status: 'enrolled' });
+    const id = withPort.rows[0].cameraId as string;
+    expect((await t.gw.repos.cameras.byId(id))!.mediaPorts).toEqual([10555]);
+
+    // Credentials no key can read: the same row again stores them afresh.
+    await t.gw.repos.cameras.update(id, { credentialsEnc: 'kx.AAAA.AAAA.AAAA' });
+    const rerun = (await upload(`${header},media_ports\r\n${row},10555\r\n`)).json();
+    expect(rerun.rows[0]).toMatchObject({ status: 'updated' });
+    expect(t.gw.cipher.decrypt((await t.gw.repos.cameras.byId(id))!.credentialsEnc)).toEqual({ username: 'admin', password: 'pw-1234' });
   });
 });

@@ -212,8 +212,14 @@ export function enrolmentService(deps: EnrolmentDeps) {
     /** Applies a CSV row to an already-enrolled camera; returns whether anything changed. */
     async updateFromRow(actor: Subject & { username?: string }, existing: Camera, i: EnrolInput): Promise<'updated' | 'unchanged'> {
       await mustManage(actor, existing.id);
-      const creds = cipher.decrypt(existing.credentialsEnc);
-      const credsChanged = creds.username !== i.username || creds.password !== i.password;
+      // Unreadable stored credentials (credentials_unreadable) are replaced by the row's: that is how they get fixed.
+      let creds: { username: string; password: string } | null = null;
+      try {
+        creds = cipher.decrypt(existing.credentialsEnc);
+      } catch {
+        creds = null;
+      }
+      const credsChanged = !creds || creds.username !== i.username || creds.password !== i.password;
       const patch: Record<string, unknown> = {};
       if (i.name && i.name !== existing.name) patch.name = i.name;
       if ((i.address ?? null) !== existing.address) patch.address = i.address ?? null;
@@ -225,9 +231,12 @@ export function enrolmentService(deps: EnrolmentDeps) {
       }
       const sharingChanged = existing.ownerClass === 'household' && i.sharingMode && i.sharingMode !== existing.sharingMode;
       if (sharingChanged) patch.sharingMode = i.sharingMode;
+      const ports = i.mediaPorts ? [...new Set(i.mediaPorts)].sort((a, b) => a - b) : null;
+      const portsChanged = ports !== null && ports.join(',') !== [...existing.mediaPorts].sort((a, b) => a - b).join(',');
+      if (portsChanged) patch.mediaPorts = ports;
       let probed: ProbeResult | null = null;
-      if (credsChanged) {
-        probed = await probe({ ...i, mediaPorts: i.mediaPorts ?? existing.mediaPorts });
+      if (credsChanged || portsChanged) {
+        probed = await probe({ ...i, mediaPorts: ports ?? existing.mediaPorts });
         Object.assign(patch, { credentialsEnc: cipher.encrypt({ username: i.username, password: i.password }), profiles: profilesOf(probed), deviceInfo: { ...probed.device } });
       }
       if (Object.keys(patch).length === 0) return 'unchanged';
