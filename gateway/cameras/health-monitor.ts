@@ -81,12 +81,6 @@ export function cameraHealthProbe(cfg: Pick<HealthConfig, 'slowMs' | 'maxClockSk
   };
 }
 
-/** Before the stream check existed; kept for callers that probe only the device service. */
-export function onvifHealthProbe(cfg: Pick<HealthConfig, 'slowMs' | 'maxClockSkewMs'>): HealthProbe {
-  const probe = cameraHealthProbe(cfg);
-  return (t) => probe({ ...t, streamUri: null });
-}
-
 // Damping: a camera that changed state this often within the window only reports a change once it held for 2 sweeps.
 const FLAP_LIMIT = 3;
 
