@@ -52,6 +52,18 @@ describe('media-port allow-list at enrolment and reprobe', () => {
     const again = await t.app.inject({ method: 'POST', url: `/api/v1/cameras/${stored.id}/reprobe`, headers: auth(duty) });
     expect(again.statusCode, again.body).toBe(422);
     expect(again.json().error.code).toBe('stream_port_not_allowed');
+    // A manager gives the port again: stored once a probe passes with it.
+    const fixed = await t.app.inject({ method: 'PUT', url: `/api/v1/cameras/${stored.id}/media-ports`, headers: auth(duty), payload: { mediaPorts: [10554] } });
+    expect(fixed.statusCode, fixed.body).toBe(200);
+    expect((await t.gw.repos.cameras.byId(stored.id))!.mediaPorts).toEqual([10554]);
+    const ownPort = await t.app.inject({ method: 'PUT', url: `/api/v1/cameras/${stored.id}/media-ports`, headers: auth(duty), payload: { mediaPorts: [54329] } });
+    expect(ownPort.statusCode, ownPort.body).toBe(400);
+
+    // Credentials no configured key can read: a reprobe says so with its own code, not a 500.
+    await t.gw.repos.cameras.update(stored.id, { credentialsEnc: 'kx.AAAA.AAAA.AAAA' });
+    const unreadable = await t.app.inject({ method: 'POST', url: `/api/v1/cameras/${stored.id}/reprobe`, headers: auth(duty) });
+    expect(unreadable.statusCode, unreadable.body).toBe(422);
+    expect(unreadable.json().error.code).toBe('credentials_unreadable');
   });
 
   it('never allows one of the gateway\'s own service ports, even when the operator gives it', async () => {

@@ -254,12 +254,23 @@ export function enrolmentService(deps: EnrolmentDeps) {
       return 'updated';
     },
 
-    async reprobe(actor: Subject & { username?: string }, id: Uuid): Promise<Camera> {
+    /** Probes again; `mediaPorts`, when given, replaces the camera's own media ports if the probe passes with them. */
+    async reprobe(actor: Subject & { username?: string }, id: Uuid, opts: { mediaPorts?: number[] } = {}): Promise<Camera> {
       const cam = await mustManage(actor, id);
-      const creds = cipher.decrypt(cam.credentialsEnc);
-      const p = await probe({ host: cam.onvifHost, port: cam.onvifPort, ...creds, mediaPorts: cam.mediaPorts });
-      await cameras.update(id, { profiles: profilesOf(p), deviceInfo: { ...p.device }, clockOffsetMs: Math.round(p.clockOffsetMs) });
-      await audit.append({ action: 'camera.reprobe', outcome: 'ok', actorUserId: actor.userId, actorName: actor.username ?? null, cameraId: id, stationId: cam.stationId });
+      if (opts.mediaPorts) {
+        const problem = validateEnrolInput({ host: cam.onvifHost, port: cam.onvifPort, username: 'x', password: '', ownerClass: 'police', lat: 0, lon: 0, mediaPorts: opts.mediaPorts }, portPolicy.forbidden);
+        if (problem) throw errors.validation(problem);
+      }
+      let creds: { username: string; password: string };
+      try {
+        creds = cipher.decrypt(cam.credentialsEnc);
+      } catch {
+        throw new AppError('credentials_unreadable', 422, 'the stored camera credentials cannot be decrypted with any configured key; enter them again (a CSV row, or remove and enrol the camera)');
+      }
+      const mediaPorts = opts.mediaPorts ? [...new Set(opts.mediaPorts)].sort((a, b) => a - b) : cam.mediaPorts;
+      const p = await probe({ host: cam.onvifHost, port: cam.onvifPort, ...creds, mediaPorts });
+      await cameras.update(id, { profiles: profilesOf(p), deviceInfo: { ...p.device }, clockOffsetMs: Math.round(p.clockOffsetMs), ...(opts.mediaPorts ? { mediaPorts } : {}) });
+      await audit.append({ action: 'camera.reprobe', outcome: 'ok', actorUserId: actor.userId, actorName: actor.username ?? null, cameraId: id, stationId: cam.stationId, ...(opts.mediaPorts ? { details: { mediaPorts } } : {}) });
       return (await cameras.byId(id))!;
     },
 

@@ -208,6 +208,20 @@ export default async function cameraRoutes(app: TypedApp, gw: Gateway): Promise<
     async (req) => view(await gw.enrolment.reprobe(await actorOf(gw, req), req.params.id)),
   );
 
+  app.put(
+    '/cameras/:id/media-ports',
+    {
+      preHandler: requireUser(gw),
+      schema: {
+        ...sec, summary: 'Set the ports this camera serves video on (besides cameras.mediaPorts); stored once a probe passes with them',
+        params: Type.Object({ id: Uuid }),
+        body: Type.Object({ mediaPorts: Type.Array(Type.Integer({ minimum: 1, maximum: 65535 }), { maxItems: 8 }) }, { additionalProperties: false }),
+        response: withErrors({ 200: CameraBody, 422: ErrorBody }),
+      },
+    },
+    async (req) => view(await gw.enrolment.reprobe(await actorOf(gw, req), req.params.id, { mediaPorts: req.body.mediaPorts })),
+  );
+
   app.delete(
     '/cameras/:id',
     { preHandler: requireUser(gw), schema: { ...sec, summary: 'Remove a camera (its audit history stays)', params: Type.Object({ id: Uuid }), response: withErrors({ 204: Type.Null() }) } },
