@@ -9,8 +9,9 @@ import { authService } from './auth/auth.service.ts';
 import { jurisdictionService } from './services/jurisdiction.service.ts';
 import { camerasRepository } from './repositories/cameras.repository.ts';
 import { enrolmentService } from './cameras/enrolment.service.ts';
-import { healthMonitor, onvifHealthProbe } from './cameras/health-monitor.ts';
+import { healthMonitor, cameraHealthProbe } from './cameras/health-monitor.ts';
 import { credentialCipherFrom } from './cameras/credential-key.ts';
+import { mediaPortPolicy } from './cameras/media-ports.ts';
 import { probeCamera } from '../camera-adapters/onvif/index.ts';
 import type { EventPublisher, GatewayEvent } from './events/types.ts';
 import { PgBus } from './events/pg-bus.ts';
@@ -71,14 +72,14 @@ export async function composeGateway(opts: { config: Config; db: Db; log: Logger
   const cipher = credentialCipherFrom(config, { ephemeral: opts.ephemeralKeys ?? config.profile === 'test' });
   const enrolment = enrolmentService({
     db, cameras: repos.cameras, users: repos.users, audit: repos.audit, jurisdictions, jurisdictionsRepo: repos.jurisdictions,
-    cipher, probe: probeCamera, events, probeDeadlineMs: config.cameras.probeDeadlineMs,
+    cipher, probe: probeCamera, events, probeDeadlineMs: config.cameras.probeDeadlineMs, mediaPorts: mediaPortPolicy(config),
     onCameraChanged: (id) => {
       for (const l of cameraChangeListeners) l(id);
     },
   });
   const health = healthMonitor({
     cameras: repos.cameras, cipher, events, log,
-    probe: onvifHealthProbe({ slowMs: config.cameras.healthSlowMs, maxClockSkewMs: config.cameras.healthMaxClockSkewMs }),
+    probe: cameraHealthProbe({ slowMs: config.cameras.healthSlowMs, maxClockSkewMs: config.cameras.healthMaxClockSkewMs, mediaPorts: mediaPortPolicy(config) }),
     config: {
       intervalMs: config.cameras.healthIntervalMs, jitter: config.cameras.healthJitter, concurrency: config.cameras.healthConcurrency,
       probeDeadlineMs: config.cameras.healthDeadlineMs, slowMs: config.cameras.healthSlowMs, maxClockSkewMs: config.cameras.healthMaxClockSkewMs,

@@ -45,7 +45,7 @@ beforeAll(async () => {
   sim = await startSimulator({ cameras: [{ id: 'bridge' }], addressMode: 'single-ip', httpPort: 0, rtspPort: 0, username: 'admin', password: 'pw-1234', nameOverlay: false });
   for (const u of ['shouzhang.officer', 'chengguan.investigator', 'shouzhang.duty', 'shouzhang.auditor', 'admin', 'shouzhang.investigator']) tokens[u] = await t.login(u);
   const c = sim.cameras[0]!;
-  const r = await api('shouzhang.officer', 'POST', '/cameras', { host: c.host, port: c.httpPort, username: 'admin', password: 'pw-1234', ownerClass: 'police', lat: 35.952, lon: 115.884, name: 'G220 bridge' });
+  const r = await api('shouzhang.officer', 'POST', '/cameras', { host: c.host, port: c.httpPort, username: 'admin', password: 'pw-1234', ownerClass: 'police', lat: 35.952, lon: 115.884, name: 'G220 bridge', mediaPorts: [c.rtspPort] });
   expect(r.status).toBe(201);
   cameraId = r.body.id;
 }, 120_000);

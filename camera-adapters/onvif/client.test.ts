@@ -71,6 +71,28 @@ describe('OnvifClient', () => {
     expect(err.message).toMatch(/127\.10\.0\.5.*127\.0\.0\.1/);
   });
 
+  it('refuses a stream URI on its own host but a port off the allow-list (the gateway database port 5432)', async () => {
+    const d = await start({ username: 'a', password: 'b', auth: 'wsse', streamPort: 5432 });
+    const err = await onvifFailure(probeCamera({ host: d.host, port: d.port, username: 'a', password: 'b' }));
+    expect(err.code).toBe('stream_port_not_allowed');
+    expect(err.message).toMatch(/port 5432/);
+    // The same device with 5432 given by the operator, but 5432 is one of the gateway's own ports: still refused.
+    const own = await onvifFailure(probeCamera({ host: d.host, port: d.port, username: 'a', password: 'b', mediaPorts: { stream: [554, 5432], snapshot: [80], forbidden: [5432] } }));
+    expect(own.code).toBe('stream_port_not_allowed');
+    expect(own.message).toMatch(/gateway's own/);
+    // An operator-given port that is not the gateway's is accepted.
+    const ok = await probeCamera({ host: d.host, port: d.port, username: 'a', password: 'b', mediaPorts: { stream: [5432], snapshot: [80], forbidden: [8080] } });
+    expect(ok.profiles[0]!.streamUri).toMatch(/:5432\//);
+  });
+
+  it('refuses a snapshot URI on a port that is neither the ONVIF port, 80, 443 nor configured', async () => {
+    const d = await start({ username: 'a', password: 'b', auth: 'digest', snapshotPort: 6379 });
+    const err = await onvifFailure(probeCamera({ host: d.host, port: d.port, username: 'a', password: 'b' }));
+    expect(err.code).toBe('snapshot_port_not_allowed');
+    const atOnvifPort = await start({ username: 'a', password: 'b', auth: 'digest' });
+    expect((await probeCamera({ host: atOnvifPort.host, port: atOnvifPort.port, username: 'a', password: 'b' })).profiles[0]!.snapshotUri).toMatch(/^http:/);
+  });
+
   it('a device without snapshots still probes, with snapshotUri null', async () => {
     const d = await start({ username: 'a', password: 'b', auth: 'digest', snapshot: false });
     const result = await probeCamera({ host: d.host, port: d.port, username: 'a', password: 'b' });

@@ -3,7 +3,7 @@ import { OnvifError } from './errors.ts';
 import { SoapChannel } from './soap-channel.ts';
 import { NS } from './soap.ts';
 import { DEFAULT_DEADLINE_MS, DEFAULT_MAX_BYTES } from './transport.ts';
-import { assertDeviceUri, normaliseHost, pinXAddr } from './uri-guard.ts';
+import { assertMediaUri, normaliseHost, pinXAddr } from './uri-guard.ts';
 import { child, children, escapeXml, path, text, type XmlNode } from './xml.ts';
 
 export interface OnvifClientOptions {
@@ -23,7 +23,18 @@ export interface OnvifClientOptions {
   rejectUnauthorized?: boolean;
   /** Aborts whatever is in flight (reported as `timeout`). */
   signal?: AbortSignal;
+  /** Ports the device's stream and snapshot URIs may name. Default: RTSP 554/8554; HTTP the ONVIF port, 80, 443. */
+  mediaPorts?: MediaPortRules;
 }
+
+export interface MediaPortRules {
+  stream: readonly number[];
+  snapshot: readonly number[];
+  /** The gateway's own service ports: refused even when listed above. */
+  forbidden: readonly number[];
+}
+
+export const DEFAULT_STREAM_PORTS: readonly number[] = [554, 8554];
 
 export interface DeviceInformation {
   manufacturer: string;
@@ -76,6 +87,7 @@ export class OnvifClient {
   readonly deviceUrl: URL;
   private readonly channel: SoapChannel;
   private mediaUrl: URL | undefined;
+  private readonly mediaPorts: MediaPortRules;
 
   constructor(options: OnvifClientOptions) {
     const host = normaliseHost(options.host);
@@ -93,6 +105,7 @@ export class OnvifClient {
       signal: options.signal,
     });
     this.channel.clockOffsetMs = options.clockOffsetMs ?? 0;
+    this.mediaPorts = options.mediaPorts ?? { stream: DEFAULT_STREAM_PORTS, snapshot: [options.port, 80, 443], forbidden: [] };
   }
 
   /** Device UTC minus local clock (ms), as last learned by getSystemDateAndTime. */
@@ -209,7 +222,7 @@ export class OnvifClient {
       .filter((p) => p.token);
   }
 
-  /** RTP-Unicast over RTSP; the URI must point at the enrolled host (else `uri_rejected`). */
+  /** RTP-Unicast over RTSP; the URI must name the enrolled host (else `uri_rejected`) and an allowed port (else `stream_port_not_allowed`). */
   async getStreamUri(profileToken: string): Promise<string> {
     const body = await this.media(
       'GetStreamUri',
@@ -218,14 +231,14 @@ export class OnvifClient {
     );
     const uri = text(body, 'GetStreamUriResponse', 'MediaUri', 'Uri');
     if (!uri) throw new OnvifError('bad_response', 'GetStreamUri response lacks a Uri');
-    return assertDeviceUri(uri, 'stream', this.host);
+    return assertMediaUri(uri, { host: this.host, allowedPorts: this.mediaPorts.stream, forbiddenPorts: this.mediaPorts.forbidden, kind: 'stream' });
   }
 
-  /** The snapshot URI must point at the enrolled host (else `uri_rejected`). */
+  /** The snapshot URI must name the enrolled host (else `uri_rejected`) and an allowed port (else `snapshot_port_not_allowed`). */
   async getSnapshotUri(profileToken: string): Promise<string> {
     const body = await this.media('GetSnapshotUri', `<trt:ProfileToken>${escapeXml(profileToken)}</trt:ProfileToken>`);
     const uri = text(body, 'GetSnapshotUriResponse', 'MediaUri', 'Uri');
     if (!uri) throw new OnvifError('bad_response', 'GetSnapshotUri response lacks a Uri');
-    return assertDeviceUri(uri, 'snapshot', this.host);
+    return assertMediaUri(uri, { host: this.host, allowedPorts: this.mediaPorts.snapshot, forbiddenPorts: this.mediaPorts.forbidden, kind: 'snapshot' });
   }
 }

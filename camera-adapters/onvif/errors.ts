@@ -7,7 +7,9 @@ export type OnvifErrorCode =
   | 'soap_fault'
   | 'not_supported'
   | 'bad_response'
-  | 'uri_rejected';
+  | 'uri_rejected'
+  | 'stream_port_not_allowed'
+  | 'snapshot_port_not_allowed';
 
 /** The one error type of the ONVIF client; `code` is stable, `message` is for humans and never holds a password. */
 export class OnvifError extends Error {

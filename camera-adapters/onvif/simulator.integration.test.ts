@@ -20,9 +20,17 @@ describe('probeCamera against the camera simulator', () => {
     await sim?.close();
   });
 
+  // The simulator serves RTSP on 18771: an operator would give that port at enrolment.
+  const mediaPorts = { stream: [18_771], snapshot: [18_770], forbidden: [] };
+
+  it('refuses the simulator stream port unless the operator allowed it', async () => {
+    const cam = sim.cameras[0]!;
+    await expect(probeCamera({ host: cam.host, port: cam.httpPort, username: cam.username, password: cam.password })).rejects.toMatchObject({ code: 'stream_port_not_allowed' });
+  });
+
   it('reads clock offset, device facts and pinned stream/snapshot URIs', async () => {
     const cam = sim.cameras[0]!;
-    const result = await probeCamera({ host: cam.host, port: cam.httpPort, username: cam.username, password: cam.password });
+    const result = await probeCamera({ host: cam.host, port: cam.httpPort, username: cam.username, password: cam.password, mediaPorts });
     expect(Math.abs(result.clockOffsetMs - 3_600_000)).toBeLessThan(2_000);
     expect(result.device.serial).not.toBe('');
     expect(result.device.manufacturer).not.toBe('');

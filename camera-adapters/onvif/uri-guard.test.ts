@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkDeviceUri, normaliseHost, pinXAddr, type DeviceUriKind } from './uri-guard.ts';
+import { checkDeviceUri, checkMediaUri, normaliseHost, pinXAddr, type DeviceUriKind } from './uri-guard.ts';
 
 const cases: [string, DeviceUriKind, string, boolean, RegExp?][] = [
   // uri, kind, enrolled host, accepted, reason
@@ -66,4 +66,34 @@ describe('pinXAddr', () => {
     ['garbage', 'http://127.10.0.5:8080/onvif/media_service'],
     ['', 'http://127.10.0.5:8080/onvif/media_service'],
   ])('%s → %s', (xaddr, expected) => expect(pinXAddr(xaddr, enrolled, '/onvif/media_service').href).toBe(expected));
+});
+
+describe('checkMediaUri', () => {
+  const rules = { host: '127.10.0.5', allowedPorts: [554, 8554], forbiddenPorts: [8080, 54329, 19350, 18950] };
+  it.each([
+    // uri, extra rules, ok / code, reason
+    ['rtsp://127.10.0.5:554/Streaming/101', {}, 'ok', 554],
+    ['rtsp://127.10.0.5/Streaming/101', {}, 'ok', 554],
+    ['rtsp://127.10.0.5:8554/live', {}, 'ok', 8554],
+    ['rtsp://127.10.0.5:5432/x', {}, 'stream_port_not_allowed', /port 5432, not one of this camera's media ports \(554, 8554\)/],
+    ['rtsp://127.10.0.5:5432/x', { allowedPorts: [554, 5432] }, 'ok', 5432],
+    ['rtsp://127.10.0.5:8080/x', { allowedPorts: [8080] }, 'stream_port_not_allowed', /gateway's own/],
+    ['rtsp://127.10.0.5:54329/x', { allowedPorts: [54329] }, 'stream_port_not_allowed', /gateway's own/],
+    ['rtsps://127.10.0.5/x', {}, 'stream_port_not_allowed', /port 322/],
+    ['rtsp://127.0.0.1:554/x', {}, 'uri_rejected', /loopback/],
+    ['http://127.10.0.5/snap.jpg', { kind: 'snapshot', allowedPorts: [80, 443, 8000] }, 'ok', 80],
+    ['https://127.10.0.5/snap.jpg', { kind: 'snapshot', allowedPorts: [80, 443, 8000] }, 'ok', 443],
+    ['http://127.10.0.5:8000/snap.jpg', { kind: 'snapshot', allowedPorts: [80, 443, 8000] }, 'ok', 8000],
+    ['http://127.10.0.5:6379/snap.jpg', { kind: 'snapshot', allowedPorts: [80, 443, 8000] }, 'snapshot_port_not_allowed', /port 6379/],
+    ['http://127.10.0.5:8080/snap.jpg', { kind: 'snapshot', allowedPorts: [80, 8080] }, 'snapshot_port_not_allowed', /gateway's own/],
+    ['rtsp://127.10.0.5:554/x', { kind: 'snapshot', allowedPorts: [554] }, 'uri_rejected', /scheme rtsp/],
+  ] as const)('%s %j → %s', (uri, extra, expected, detail) => {
+    const result = checkMediaUri(uri, { ...rules, ...extra });
+    if (expected === 'ok') {
+      expect(result).toMatchObject({ ok: true, port: detail });
+    } else {
+      expect(result).toMatchObject({ ok: false, code: expected });
+      if (!result.ok) expect(result.reason).toMatch(detail as RegExp);
+    }
+  });
 });

@@ -85,6 +85,49 @@ export function assertDeviceUri(uri: string, kind: DeviceUriKind, enrolledHost: 
   return check.uri;
 }
 
+export type MediaUriCode = 'uri_rejected' | 'stream_port_not_allowed' | 'snapshot_port_not_allowed';
+export type MediaUriCheck = { ok: true; uri: string; port: number } | { ok: false; code: MediaUriCode; reason: string };
+
+export interface MediaUriRules {
+  /** The host the camera was enrolled at. */
+  host: string;
+  /** Ports this camera may serve media on (configured defaults plus what the operator gave at enrolment). */
+  allowedPorts: readonly number[];
+  /** Never allowed, whatever the list says: the gateway's own service ports. */
+  forbiddenPorts?: readonly number[];
+  /** `stream` (rtsp/rtsps, the default) or `snapshot` (http/https). */
+  kind?: DeviceUriKind;
+}
+
+const DEFAULT_PORTS: Record<string, number> = { 'rtsp:': 554, 'rtsps:': 322, 'http:': 80, 'https:': 443 };
+
+/**
+ * The one rule for a camera's media URI, at enrolment, reprobe, health and pull time: the enrolled host
+ * (checkDeviceUri) and a port on the camera's allow-list that is not one of the gateway's own. Pure.
+ */
+export function checkMediaUri(uri: string, rules: MediaUriRules): MediaUriCheck {
+  const kind = rules.kind ?? 'stream';
+  const device = checkDeviceUri(uri, kind, rules.host);
+  if (!device.ok) return { ok: false, code: 'uri_rejected', reason: device.reason };
+  const url = new URL(device.uri);
+  const port = url.port ? Number(url.port) : DEFAULT_PORTS[url.protocol]!;
+  const code = kind === 'stream' ? 'stream_port_not_allowed' : 'snapshot_port_not_allowed';
+  if (rules.forbiddenPorts?.includes(port)) {
+    return { ok: false, code, reason: `${kind} URI names port ${port}, one of the gateway's own service ports` };
+  }
+  if (!rules.allowedPorts.includes(port)) {
+    return { ok: false, code, reason: `${kind} URI names port ${port}, not one of this camera's media ports (${[...rules.allowedPorts].sort((a, b) => a - b).join(', ')})` };
+  }
+  return { ok: true, uri: device.uri, port };
+}
+
+/** checkMediaUri that throws an OnvifError with the check's code. */
+export function assertMediaUri(uri: string, rules: MediaUriRules): string {
+  const check = checkMediaUri(uri, rules);
+  if (!check.ok) throw new OnvifError(check.code, `${rules.kind ?? 'stream'} URI refused: ${check.reason}`);
+  return check.uri;
+}
+
 /**
  * A service XAddr announced by the device, pinned to the scheme, host and port we enrolled: only its path and
  * query are kept, so a device can never point us at another host. Unusable XAddrs give `fallbackPath`.

@@ -10,7 +10,7 @@ export interface RtspResponse {
 
 export class RtspClientError extends Error {
   constructor(
-    readonly code: 'connect_failed' | 'timeout' | 'closed' | 'unauthorized' | 'bad_response' | 'bad_status',
+    readonly code: 'connect_failed' | 'timeout' | 'closed' | 'unauthorized' | 'bad_response' | 'bad_status' | 'too_large',
     message: string,
     readonly status?: number,
   ) {
@@ -46,6 +46,7 @@ export class RtspClient {
     private readonly username: string,
     private readonly password: string,
     private readonly timeoutMs: number,
+    private readonly maxBytes: number = MAX_BUFFER,
   ) {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => undefined);
@@ -56,11 +57,14 @@ export class RtspClient {
     });
   }
 
-  /** `url` may carry credentials (rtsp://user:pass@host:port/path); they are moved into auth headers. */
-  static connect(url: string, opts: { timeoutMs?: number } = {}): Promise<RtspClient> {
+  /**
+   * `url` may carry credentials (rtsp://user:pass@host:port/path), or they come in `opts`; either way they go only into
+   * auth headers. `maxBytes` caps what the server may have us buffer (a reply or an RTP packet).
+   */
+  static connect(url: string, opts: { timeoutMs?: number; maxBytes?: number; username?: string; password?: string } = {}): Promise<RtspClient> {
     const parsed = new URL(url);
-    const username = decodeURIComponent(parsed.username);
-    const password = decodeURIComponent(parsed.password);
+    const username = opts.username ?? decodeURIComponent(parsed.username);
+    const password = opts.password ?? decodeURIComponent(parsed.password);
     parsed.username = '';
     parsed.password = '';
     const timeoutMs = opts.timeoutMs ?? 5000;
@@ -76,7 +80,7 @@ export class RtspClient {
       });
       socket.once('connect', () => {
         clearTimeout(timer);
-        resolve(new RtspClient(socket, parsed.toString(), username, password, timeoutMs));
+        resolve(new RtspClient(socket, parsed.toString(), username, password, timeoutMs, opts.maxBytes ?? MAX_BUFFER));
       });
     });
   }
@@ -150,7 +154,9 @@ export class RtspClient {
 
   private onData(chunk: Buffer): void {
     this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
-    if (this.buffer.length > MAX_BUFFER) {
+    if (this.buffer.length > this.maxBytes) {
+      this.waiting?.reject(new RtspClientError('too_large', `server sent more than ${this.maxBytes} bytes without a complete message`));
+      this.waiting = null;
       this.socket.destroy();
       return;
     }

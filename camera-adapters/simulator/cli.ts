@@ -2,9 +2,10 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { enrolmentCsv } from './owner-data.ts';
+import { loadVillage, type VillageArea } from './village-area.ts';
 import { startSimulator, type Simulator } from './simulator.ts';
 
-const USAGE = `usage: npm run simulate -- [--cameras N] [--single-ip] [--discovery] [--csv out.csv]
+const USAGE = `usage: npm run simulate -- [--cameras N] [--single-ip] [--discovery] [--csv out.csv [--village CODE] [--jurisdictions FILE]]
        [--base-address 127.10.0.1] [--http-port P] [--rtsp-port P] [--username U] [--password P]
        [--name-prefix "Sim Camera "] [--no-overlay]`;
 const TABLE_ROWS = 200;
@@ -34,6 +35,8 @@ async function main(): Promise<void> {
       'single-ip': { type: 'boolean', default: false },
       discovery: { type: 'boolean', default: false },
       csv: { type: 'string' },
+      village: { type: 'string' },
+      jurisdictions: { type: 'string' },
       'base-address': { type: 'string' },
       'http-port': { type: 'string' },
       'rtsp-port': { type: 'string' },
@@ -48,6 +51,12 @@ async function main(): Promise<void> {
   if (values.help) {
     console.log(USAGE);
     return;
+  }
+  // Read the village before starting cameras, so a wrong code fails at once.
+  let area: VillageArea | undefined;
+  if (values.village) {
+    if (!values.csv) throw new Error(`'--village' only shapes the CSV; add '--csv out.csv'`);
+    area = loadVillage(values.village, values.jurisdictions ?? undefined);
   }
   const started = performance.now();
   const sim = await startSimulator({
@@ -64,8 +73,8 @@ async function main(): Promise<void> {
   });
   printTable(sim);
   if (values.csv) {
-    await writeFile(values.csv, enrolmentCsv(sim.cameras), 'utf8');
-    console.log(`wrote ${sim.cameras.length} rows to ${values.csv}`);
+    await writeFile(values.csv, enrolmentCsv(sim.cameras, area), 'utf8');
+    console.log(`wrote ${sim.cameras.length} rows to ${values.csv}${area ? `, every camera inside ${area.code} ${area.name}` : ''}`);
   }
   const ms = Math.round(performance.now() - started);
   console.log(`${sim.cameras.length} cameras up in ${ms} ms${values.discovery ? ', WS-Discovery on' : ''}. Ctrl-C to stop.`);

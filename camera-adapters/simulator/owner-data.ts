@@ -1,5 +1,6 @@
 // Plausible household-owner rows for the bulk-enrolment CSV (Lize station villages, Binzhou); deterministic per index.
 import type { SharingMode } from '../../gateway/domain/types.ts';
+import { pointInside, type VillageArea } from './village-area.ts';
 
 export interface OwnerRow {
   owner_name: string;
@@ -31,18 +32,23 @@ function prng(seed: number): () => number {
 
 const pick = <T>(rand: () => number, items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
 
-export function ownerFor(index: number): OwnerRow {
+/** Without `area`, points scatter around Lize station; with it, every point is inside that village's boundary. */
+export function ownerFor(index: number, area?: VillageArea): OwnerRow {
   const rand = prng(index * 7919 + 17);
-  const village = VILLAGES[Math.floor(index / 60) % VILLAGES.length] ?? VILLAGES[0];
+  const village = area?.name ?? VILLAGES[Math.floor(index / 60) % VILLAGES.length] ?? VILLAGES[0];
   const r = rand();
   const sharing: SharingMode = r < 0.6 ? 'station' : r < 0.9 ? 'on_request' : 'never_live';
   const consent = new Date(Date.UTC(2024, 0, 1) + Math.floor(rand() * 700) * 86_400_000);
+  const name = pick(rand, SURNAMES) + pick(rand, GIVEN);
+  const phone = pick(rand, PHONE_PREFIXES) + String(Math.floor(rand() * 1e8)).padStart(8, '0');
+  const house = `${village} ${1 + Math.floor(rand() * 12)}排${1 + Math.floor(rand() * 20)}号`;
+  const at = area ? pointInside(area.boundary, rand) : { lat: CENTRE.lat + (rand() - 0.5) * 0.08, lon: CENTRE.lon + (rand() - 0.5) * 0.1 };
   return {
-    owner_name: pick(rand, SURNAMES) + pick(rand, GIVEN),
-    owner_phone: pick(rand, PHONE_PREFIXES) + String(Math.floor(rand() * 1e8)).padStart(8, '0'),
-    house: `${village} ${1 + Math.floor(rand() * 12)}排${1 + Math.floor(rand() * 20)}号`,
-    lat: (CENTRE.lat + (rand() - 0.5) * 0.08).toFixed(6),
-    lon: (CENTRE.lon + (rand() - 0.5) * 0.1).toFixed(6),
+    owner_name: name,
+    owner_phone: phone,
+    house,
+    lat: at.lat.toFixed(6),
+    lon: at.lon.toFixed(6),
     sharing_mode: sharing,
     consent_date: consent.toISOString().slice(0, 10),
   };
@@ -64,10 +70,10 @@ export interface EnrolmentCamera {
   password: string;
 }
 
-/** RFC 4180 CSV in the bulk-enrolment format, one row per camera. */
-export function enrolmentCsv(cameras: readonly EnrolmentCamera[]): string {
+/** RFC 4180 CSV in the bulk-enrolment format, one row per camera; with `area`, every camera inside that village. */
+export function enrolmentCsv(cameras: readonly EnrolmentCamera[], area?: VillageArea): string {
   const rows = cameras.map((c, i) => {
-    const o = ownerFor(i);
+    const o = ownerFor(i, area);
     return [c.host, c.httpPort, c.username, c.password, o.owner_name, o.owner_phone, o.house, o.lat, o.lon, o.sharing_mode, o.consent_date]
       .map(csvField)
       .join(',');

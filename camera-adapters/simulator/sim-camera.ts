@@ -125,6 +125,15 @@ export class SimCamera {
     return offline ? this.stop() : this.start();
   }
 
+  /** Stops (or restarts) only the RTSP server, like a camera whose stream service died while ONVIF still answers. */
+  setRtspOffline(offline: boolean): Promise<void> {
+    return this.serialise(async () => {
+      if (offline) return this.rtsp.close();
+      if (!this.httpListening || this.rtsp.listening) return;
+      await this.rtsp.listen(this.facts.rtspPort, this.host);
+    });
+  }
+
   /** Delay before every HTTP and RTSP response, in ms; 0 turns it off. */
   setDelay(ms: number): void {
     if (!Number.isFinite(ms) || ms < 0) throw new SimulatorError('invalid_option', `'delay' must be a non-negative number of ms`);

@@ -50,6 +50,8 @@ function rowToInput(r: CsvRow): EnrolInput {
     sharingMode: ownerClass === 'household' ? ((r.sharing_mode || null) as EnrolInput['sharingMode']) : null,
     consentDate: r.consent_date || null,
     delegatedToCommittee: /^(yes|y|true|1|是)$/i.test(r.delegated ?? ''),
+    // Space- or semicolon-separated, e.g. "10554 10080": the camera's own media ports besides cameras.mediaPorts.
+    ...(r.media_ports?.trim() ? { mediaPorts: r.media_ports.trim().split(/[\s;]+/).map((p) => (/^\d{1,5}$/.test(p) ? Number(p) : NaN)) } : {}),
   };
 }
 

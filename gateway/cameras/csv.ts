@@ -6,7 +6,7 @@ export const CSV_COLUMNS = [
   'address', 'port', 'username', 'password', 'owner_name', 'owner_phone', 'house', 'lat', 'lon', 'sharing_mode', 'consent_date',
 ] as const;
 /** Optional: a camera name, the owner class (household by default, or village), and 'yes' if the owner delegates approvals to the committee. */
-export const CSV_OPTIONAL_COLUMNS = ['name', 'owner_class', 'delegated'] as const;
+export const CSV_OPTIONAL_COLUMNS = ['name', 'owner_class', 'delegated', 'media_ports'] as const;
 export type CsvRow = Record<(typeof CSV_COLUMNS)[number], string> & Partial<Record<(typeof CSV_OPTIONAL_COLUMNS)[number], string>>;
 
 export const MAX_CSV_BYTES = 5 * 1024 * 1024;

@@ -13,6 +13,7 @@ import type { JurisdictionsRepository } from '../repositories/jurisdictions.repo
 import type { EventPublisher } from '../events/types.ts';
 import type { CredentialCipher } from './credentials.ts';
 import { deviceIdPrefix } from './device-id.ts';
+import { mediaPortRules, type MediaPortPolicy } from './media-ports.ts';
 import { OnvifError, type ProbeOptions, type ProbeResult } from '../../camera-adapters/onvif/index.ts';
 
 export interface EnrolInput {
@@ -33,6 +34,8 @@ export interface EnrolInput {
   consentDate?: string | null;
   consentDocumentRef?: string | null;
   delegatedToCommittee?: boolean;
+  /** Media ports this camera serves on besides cameras.mediaPorts (e.g. an RTSP server on 10554). */
+  mediaPorts?: number[];
 }
 
 export type Prober = (opts: ProbeOptions) => Promise<ProbeResult>;
@@ -48,6 +51,8 @@ export interface EnrolmentDeps {
   probe: Prober;
   events: EventPublisher;
   probeDeadlineMs: number;
+  /** Allowed and forbidden media ports; default RTSP 554/8554, nothing forbidden. */
+  mediaPorts?: MediaPortPolicy;
   /** Called when a camera's access-relevant facts change (sharing, jurisdiction, disable, remove). */
   onCameraChanged?: (cameraId: Uuid) => void;
 }
@@ -57,7 +62,7 @@ const PHONE_RE = /^\+?[0-9][0-9 -]{5,19}$/;
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Checks an enrolment's fields; returns the first problem as a sentence, or null. */
-export function validateEnrolInput(i: EnrolInput): string | null {
+export function validateEnrolInput(i: EnrolInput, forbiddenPorts: readonly number[] = []): string | null {
   if (!i.host || i.host.length > 253 || !HOST_RE.test(i.host)) return `address '${i.host}' is not a host name or IP address`;
   if (!Number.isInteger(i.port) || i.port < 1 || i.port > 65535) return `port '${i.port}' is not 1–65535`;
   if (!i.username || i.username.length > 128) return 'username is required (at most 128 characters)';
@@ -65,6 +70,13 @@ export function validateEnrolInput(i: EnrolInput): string | null {
   if (!Number.isFinite(i.lat) || i.lat < -90 || i.lat > 90) return `latitude '${i.lat}' is not between -90 and 90`;
   if (!Number.isFinite(i.lon) || i.lon < -180 || i.lon > 180) return `longitude '${i.lon}' is not between -180 and 180`;
   if (i.name && i.name.length > 200) return 'name is longer than 200 characters';
+  if (i.mediaPorts) {
+    if (i.mediaPorts.length > 8) return 'at most 8 media ports';
+    const bad = i.mediaPorts.find((p) => !Number.isInteger(p) || p < 1 || p > 65535);
+    if (bad !== undefined) return `media port '${bad}' is not 1–65535`;
+    const own = i.mediaPorts.find((p) => forbiddenPorts.includes(p));
+    if (own !== undefined) return `media port ${own} is one of the gateway's own service ports`;
+  }
   if (i.ownerClass === 'household') {
     if (!i.sharingMode) return 'a household camera needs the owner\'s sharing mode (station, on_request or never_live)';
     if (!i.consentDate || !DATE_RE.test(i.consentDate) || Number.isNaN(Date.parse(i.consentDate))) return `consent date '${i.consentDate ?? ''}' is not a date (YYYY-MM-DD)`;
@@ -89,6 +101,10 @@ export function probeFailure(e: unknown): AppError {
       auth_failed: 'camera refused the username or password',
       uri_rejected: 'camera returned a stream or snapshot address that is not its own',
     };
+    // A port off the allow-list has its own code: the operator can fix it by giving the port at enrolment.
+    if (e.code === 'stream_port_not_allowed' || e.code === 'snapshot_port_not_allowed') {
+      return new AppError(e.code, 422, `camera announced a ${e.code.split('_')[0]} address on a port that is not allowed: ${e.message}`);
+    }
     return new AppError(`camera_${e.code}`, 422, `${what[e.code] ?? 'camera gave a bad answer'}: ${e.message}`);
   }
   if (e instanceof AppError) return e;
@@ -97,6 +113,7 @@ export function probeFailure(e: unknown): AppError {
 
 export function enrolmentService(deps: EnrolmentDeps) {
   const { db, cameras, audit, cipher } = deps;
+  const portPolicy: MediaPortPolicy = deps.mediaPorts ?? { stream: [554, 8554], snapshot: [], forbidden: [] };
 
   async function locate(i: EnrolInput) {
     const where = await deps.jurisdictions.lookup(i.lat, i.lon);
@@ -106,9 +123,10 @@ export function enrolmentService(deps: EnrolmentDeps) {
     return where;
   }
 
-  async function probe(i: Pick<EnrolInput, 'host' | 'port' | 'username' | 'password'>): Promise<ProbeResult> {
+  async function probe(i: Pick<EnrolInput, 'host' | 'port' | 'username' | 'password' | 'mediaPorts'>): Promise<ProbeResult> {
     try {
-      return await deps.probe({ host: i.host, port: i.port, username: i.username, password: i.password, deadlineMs: deps.probeDeadlineMs, maxBytes: 1024 * 1024 });
+      const mediaPorts = mediaPortRules(portPolicy, { onvifPort: i.port, mediaPorts: i.mediaPorts });
+      return await deps.probe({ host: i.host, port: i.port, username: i.username, password: i.password, deadlineMs: deps.probeDeadlineMs, maxBytes: 1024 * 1024, mediaPorts });
     } catch (e) {
       throw probeFailure(e);
     }
@@ -136,7 +154,7 @@ export function enrolmentService(deps: EnrolmentDeps) {
   }
 
   return {
-    validate: validateEnrolInput,
+    validate: (i: EnrolInput) => validateEnrolInput(i, portPolicy.forbidden),
     probe,
     mayManage: (actor: Subject, id: Uuid) => mustManage(actor, id).then(() => undefined),
     locate,
@@ -158,7 +176,7 @@ export function enrolmentService(deps: EnrolmentDeps) {
 
     /** Enrols one camera: validate, authorise, probe, store (camera, consent, audit) in one transaction. */
     async enrol(actor: Subject & { username?: string }, i: EnrolInput, probed?: ProbeResult): Promise<Camera> {
-      const problem = validateEnrolInput(i);
+      const problem = validateEnrolInput(i, portPolicy.forbidden);
       if (problem) throw errors.validation(problem);
       const where = await this.authorise(actor, i);
       if (await cameras.byEndpoint(i.host, i.port)) throw errors.conflict(`a camera at ${i.host}:${i.port} is already enrolled`);
@@ -176,14 +194,14 @@ export function enrolmentService(deps: EnrolmentDeps) {
           lat: i.lat, lon: i.lon, jurisdictionOverride: null, onvifHost: i.host, onvifPort: i.port,
           credentialsEnc: cipher.encrypt({ username: i.username, password: i.password }),
           deviceInfo: { ...p.device }, clockOffsetMs: Math.max(-2e9, Math.min(2e9, Math.round(p.clockOffsetMs))), profiles: profilesOf(p),
-          enabled: true, enrolledBy: actor.userId,
+          enabled: true, enrolledBy: actor.userId, mediaPorts: [...new Set(i.mediaPorts ?? [])],
         }, tx);
         if (i.ownerClass === 'household') {
           await repo.addConsent({ cameraId: id, sharingMode: i.sharingMode!, consentDate: i.consentDate!, recordedBy: actor.userId, documentRef: i.consentDocumentRef ?? null }, tx);
         }
         await audit.append({
           action: 'camera.enrol', outcome: 'ok', actorUserId: actor.userId, actorName: actor.username ?? null, cameraId: id, stationId: station.id,
-          details: { host: i.host, port: i.port, ownerClass: i.ownerClass, sharingMode: i.sharingMode ?? null, consentDate: i.consentDate ?? null },
+          details: { host: i.host, port: i.port, ownerClass: i.ownerClass, sharingMode: i.sharingMode ?? null, consentDate: i.consentDate ?? null, ...(i.mediaPorts?.length ? { mediaPorts: i.mediaPorts } : {}) },
         }, tx);
         return id;
       });
@@ -194,8 +212,14 @@ export function enrolmentService(deps: EnrolmentDeps) {
     /** Applies a CSV row to an already-enrolled camera; returns whether anything changed. */
     async updateFromRow(actor: Subject & { username?: string }, existing: Camera, i: EnrolInput): Promise<'updated' | 'unchanged'> {
       await mustManage(actor, existing.id);
-      const creds = cipher.decrypt(existing.credentialsEnc);
-      const credsChanged = creds.username !== i.username || creds.password !== i.password;
+      // Unreadable stored credentials (credentials_unreadable) are replaced by the row's: that is how they get fixed.
+      let creds: { username: string; password: string } | null = null;
+      try {
+        creds = cipher.decrypt(existing.credentialsEnc);
+      } catch {
+        creds = null;
+      }
+      const credsChanged = !creds || creds.username !== i.username || creds.password !== i.password;
       const patch: Record<string, unknown> = {};
       if (i.name && i.name !== existing.name) patch.name = i.name;
       if ((i.address ?? null) !== existing.address) patch.address = i.address ?? null;
@@ -207,9 +231,12 @@ export function enrolmentService(deps: EnrolmentDeps) {
       }
       const sharingChanged = existing.ownerClass === 'household' && i.sharingMode && i.sharingMode !== existing.sharingMode;
       if (sharingChanged) patch.sharingMode = i.sharingMode;
+      const ports = i.mediaPorts ? [...new Set(i.mediaPorts)].sort((a, b) => a - b) : null;
+      const portsChanged = ports !== null && ports.join(',') !== [...existing.mediaPorts].sort((a, b) => a - b).join(',');
+      if (portsChanged) patch.mediaPorts = ports;
       let probed: ProbeResult | null = null;
-      if (credsChanged) {
-        probed = await probe(i);
+      if (credsChanged || portsChanged) {
+        probed = await probe({ ...i, mediaPorts: ports ?? existing.mediaPorts });
         Object.assign(patch, { credentialsEnc: cipher.encrypt({ username: i.username, password: i.password }), profiles: profilesOf(probed), deviceInfo: { ...probed.device } });
       }
       if (Object.keys(patch).length === 0) return 'unchanged';
@@ -227,12 +254,23 @@ export function enrolmentService(deps: EnrolmentDeps) {
       return 'updated';
     },
 
-    async reprobe(actor: Subject & { username?: string }, id: Uuid): Promise<Camera> {
+    /** Probes again; `mediaPorts`, when given, replaces the camera's own media ports if the probe passes with them. */
+    async reprobe(actor: Subject & { username?: string }, id: Uuid, opts: { mediaPorts?: number[] } = {}): Promise<Camera> {
       const cam = await mustManage(actor, id);
-      const creds = cipher.decrypt(cam.credentialsEnc);
-      const p = await probe({ host: cam.onvifHost, port: cam.onvifPort, ...creds });
-      await cameras.update(id, { profiles: profilesOf(p), deviceInfo: { ...p.device }, clockOffsetMs: Math.round(p.clockOffsetMs) });
-      await audit.append({ action: 'camera.reprobe', outcome: 'ok', actorUserId: actor.userId, actorName: actor.username ?? null, cameraId: id, stationId: cam.stationId });
+      if (opts.mediaPorts) {
+        const problem = validateEnrolInput({ host: cam.onvifHost, port: cam.onvifPort, username: 'x', password: '', ownerClass: 'police', lat: 0, lon: 0, mediaPorts: opts.mediaPorts }, portPolicy.forbidden);
+        if (problem) throw errors.validation(problem);
+      }
+      let creds: { username: string; password: string };
+      try {
+        creds = cipher.decrypt(cam.credentialsEnc);
+      } catch {
+        throw new AppError('credentials_unreadable', 422, 'the stored camera credentials cannot be decrypted with any configured key; enter them again (a CSV row, or remove and enrol the camera)');
+      }
+      const mediaPorts = opts.mediaPorts ? [...new Set(opts.mediaPorts)].sort((a, b) => a - b) : cam.mediaPorts;
+      const p = await probe({ host: cam.onvifHost, port: cam.onvifPort, ...creds, mediaPorts });
+      await cameras.update(id, { profiles: profilesOf(p), deviceInfo: { ...p.device }, clockOffsetMs: Math.round(p.clockOffsetMs), ...(opts.mediaPorts ? { mediaPorts } : {}) });
+      await audit.append({ action: 'camera.reprobe', outcome: 'ok', actorUserId: actor.userId, actorName: actor.username ?? null, cameraId: id, stationId: cam.stationId, ...(opts.mediaPorts ? { details: { mediaPorts } } : {}) });
       return (await cameras.byId(id))!;
     },
 

@@ -1,9 +1,11 @@
-import type { CamerasRepository } from '../repositories/cameras.repository.ts';
+import type { CamerasRepository, ProbeTarget } from '../repositories/cameras.repository.ts';
 import type { EventPublisher } from '../events/types.ts';
 import type { CredentialCipher } from './credentials.ts';
-import { OnvifClient, OnvifError } from '../../camera-adapters/onvif/index.ts';
+import { checkMediaUri, OnvifClient, OnvifError } from '../../camera-adapters/onvif/index.ts';
+import { rtspProbe } from '../../camera-adapters/rtsp/rtsp-probe.ts';
+import { mediaPortRules, type MediaPortPolicy } from './media-ports.ts';
 
-export type HealthState = 'online' | 'offline' | 'auth_failed' | 'degraded' | 'unknown';
+export type HealthState = 'online' | 'offline' | 'auth_failed' | 'degraded' | 'credentials_unreadable' | 'unknown';
 
 export interface HealthConfig {
   intervalMs: number;
@@ -17,30 +19,65 @@ export interface HealthConfig {
   maxClockSkewMs: number;
 }
 
+/**
+ * `reason` starts with a code naming the part that failed: `onvif_*` (device service), `rtsp_*` (stream endpoint),
+ * `*_auth_failed`, `stream_port_not_allowed`; then a colon and the detail for operators.
+ */
 export interface ProbeOutcome {
   state: Exclude<HealthState, 'unknown'>;
   reason: string | null;
 }
 
-export type HealthProbe = (t: { host: string; port: number; username: string; password: string; deadlineMs: number }) => Promise<ProbeOutcome>;
+export type HealthProbe = (t: {
+  host: string;
+  port: number;
+  username: string;
+  password: string;
+  deadlineMs: number;
+  /** The main stream URI as enrolled; null skips the stream check (never probed yet). */
+  streamUri?: string | null;
+  /** Ports the stream URI may name (its own media ports on top of the configured ones). */
+  mediaPorts?: readonly number[];
+}) => Promise<ProbeOutcome>;
 
-/** One authenticated ONVIF round trip: clock (unauthenticated) then device information (authenticated). */
-export function onvifHealthProbe(cfg: Pick<HealthConfig, 'slowMs' | 'maxClockSkewMs'>): HealthProbe {
-  return async ({ host, port, username, password, deadlineMs }) => {
+// A device's health answers are small; anything bigger is refused rather than buffered.
+const ONVIF_MAX_BYTES = 256 * 1024;
+const RTSP_MAX_BYTES = 64 * 1024;
+
+/**
+ * The device service (clock unauthenticated, device information authenticated), then the stream endpoint (RTSP
+ * OPTIONS and DESCRIBE with the same credentials), all inside one deadline; every answer bounded in size.
+ */
+export function cameraHealthProbe(cfg: Pick<HealthConfig, 'slowMs' | 'maxClockSkewMs'> & { mediaPorts?: MediaPortPolicy }): HealthProbe {
+  const policy: MediaPortPolicy = cfg.mediaPorts ?? { stream: [554, 8554], snapshot: [], forbidden: [] };
+  return async ({ host, port, username, password, deadlineMs, streamUri, mediaPorts }) => {
     const t0 = Date.now();
-    const client = new OnvifClient({ host, port, username, password, deadlineMs, maxBytes: 256 * 1024 });
+    const left = () => Math.max(1, deadlineMs - (Date.now() - t0));
+    // One deadline for the whole probe: the client's own is per operation, the signal ends both at once.
+    const client = new OnvifClient({ host, port, username, password, deadlineMs, maxBytes: ONVIF_MAX_BYTES, signal: AbortSignal.timeout(deadlineMs) });
+    let clockOffsetMs: number;
     try {
-      const { clockOffsetMs } = await client.getSystemDateAndTime();
+      ({ clockOffsetMs } = await client.getSystemDateAndTime());
       await client.getDeviceInformation();
-      const ms = Date.now() - t0;
-      if (ms > cfg.slowMs) return { state: 'degraded', reason: `slow: answered in ${ms} ms` };
-      if (Math.abs(clockOffsetMs) > cfg.maxClockSkewMs) return { state: 'degraded', reason: `clock off by ${Math.round(clockOffsetMs / 1000)} s` };
-      return { state: 'online', reason: null };
     } catch (e) {
-      if (e instanceof OnvifError && e.code === 'auth_failed') return { state: 'auth_failed', reason: 'camera refused the stored credentials' };
+      if (e instanceof OnvifError && e.code === 'auth_failed') return { state: 'auth_failed', reason: 'onvif_auth_failed: the device service refused the stored credentials' };
       const code = e instanceof OnvifError ? e.code : 'error';
-      return { state: 'offline', reason: `${code}: ${(e as Error).message}`.slice(0, 300) };
+      return { state: 'offline', reason: `onvif_${code}: ${(e as Error).message}`.slice(0, 300) };
     }
+    if (streamUri) {
+      const rules = mediaPortRules(policy, { onvifPort: port, mediaPorts });
+      const uri = checkMediaUri(streamUri, { host, allowedPorts: rules.stream, forbiddenPorts: rules.forbidden });
+      if (!uri.ok) return { state: 'offline', reason: `${uri.code}: ${uri.reason}`.slice(0, 300) };
+      const rtsp = await rtspProbe(uri.uri, { username, password, deadlineMs: left(), maxBytes: RTSP_MAX_BYTES });
+      if (!rtsp.ok) {
+        if (rtsp.code === 'auth_failed') return { state: 'auth_failed', reason: 'rtsp_auth_failed: the stream endpoint refused the stored credentials' };
+        return { state: 'offline', reason: `rtsp_${rtsp.code}: ${rtsp.message}`.slice(0, 300) };
+      }
+    }
+    const ms = Date.now() - t0;
+    if (ms > cfg.slowMs) return { state: 'degraded', reason: `slow: answered in ${ms} ms` };
+    if (Math.abs(clockOffsetMs) > cfg.maxClockSkewMs) return { state: 'degraded', reason: `clock off by ${Math.round(clockOffsetMs / 1000)} s` };
+    return { state: 'online', reason: null };
   };
 }
 
@@ -85,16 +122,23 @@ export function healthMonitor(deps: {
       const worker = async () => {
         while (next < page.length && !stopped) {
           const t = page[next++]!;
-          let outcome: ProbeOutcome;
+          // Not the camera's fault when this stays: a key missing from the ring or a damaged row. Say so, don't call it offline.
+          let outcome: ProbeOutcome = { state: 'credentials_unreadable', reason: 'credentials_unreadable: the stored credentials cannot be decrypted with any configured key' };
+          let creds: { username: string; password: string } | null = null;
           try {
-            const creds = cipher.decrypt(t.credentialsEnc);
-            outcome = await probe({ host: t.onvifHost, port: t.onvifPort, ...creds, deadlineMs: config.probeDeadlineMs });
-            // One quick retry before calling a camera offline: a single lost connection is not an outage.
-            if (outcome.state === 'offline' && t.state === 'online') {
-              outcome = await probe({ host: t.onvifHost, port: t.onvifPort, ...creds, deadlineMs: config.probeDeadlineMs });
+            creds = cipher.decrypt(t.credentialsEnc);
+          } catch {
+            creds = null;
+          }
+          if (creds) {
+            const target = { host: t.onvifHost, port: t.onvifPort, ...creds, deadlineMs: config.probeDeadlineMs, streamUri: t.streamUri, mediaPorts: t.mediaPorts };
+            try {
+              outcome = await probe(target);
+              // One quick retry before calling a camera offline: a single lost connection is not an outage.
+              if (outcome.state === 'offline' && t.state === 'online') outcome = await probe(target);
+            } catch (e) {
+              outcome = { state: 'offline', reason: `error: ${(e as Error).message}`.slice(0, 300) };
             }
-          } catch (e) {
-            outcome = { state: 'offline', reason: (e as Error).message };
           }
           probed++;
           states[outcome.state] = (states[outcome.state] ?? 0) + 1;
@@ -106,10 +150,10 @@ export function healthMonitor(deps: {
     return { probed, changed, ms: Date.now() - t0, states };
   }
 
-  async function apply(t: { id: string; stationId: string; state: string; flaps: number }, o: ProbeOutcome): Promise<boolean> {
+  async function apply(t: Pick<ProbeTarget, 'id' | 'stationId' | 'state' | 'flaps'>, o: ProbeOutcome): Promise<boolean> {
     if (o.state === t.state) {
       pending.delete(t.id);
-      await cameras.setHealth({ cameraId: t.id, state: t.state, reason: o.reason, seen: o.state !== 'offline', flaps: Math.max(0, t.flaps - 1) });
+      await cameras.setHealth({ cameraId: t.id, state: t.state, reason: o.reason, seen: o.state !== 'offline' && o.state !== 'credentials_unreadable', flaps: Math.max(0, t.flaps - 1) });
       return false;
     }
     if (t.flaps >= FLAP_LIMIT) {
@@ -119,7 +163,7 @@ export function healthMonitor(deps: {
       if (held < 2) return false;
     }
     pending.delete(t.id);
-    await cameras.setHealth({ cameraId: t.id, state: o.state, reason: o.reason, seen: o.state !== 'offline', flaps: t.state === 'unknown' ? 0 : t.flaps + 1 });
+    await cameras.setHealth({ cameraId: t.id, state: o.state, reason: o.reason, seen: o.state !== 'offline' && o.state !== 'credentials_unreadable', flaps: t.state === 'unknown' ? 0 : t.flaps + 1 });
     events.publish({ type: 'camera.state', stationIds: [t.stationId], payload: { cameraId: t.id, from: t.state, to: o.state, reason: o.reason } });
     return true;
   }

@@ -78,6 +78,10 @@ export const ConfigSchema = Type.Object(
         healthSlowMs: Type.Integer({ minimum: 50, maximum: 60_000, default: 2000 }),
         healthMaxClockSkewMs: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: 300_000 }),
         healthEnabled: Type.Boolean({ default: true }),
+        /** RTSP ports every camera may name in its stream URIs; an operator adds a camera's own at enrolment. */
+        mediaPorts: Type.Array(Type.Integer({ minimum: 1, maximum: 65535 }), { default: [554, 8554], maxItems: 16 }),
+        /** Extra HTTP ports for snapshot URIs, besides the camera's ONVIF port, 80 and 443. */
+        snapshotPorts: Type.Array(Type.Integer({ minimum: 1, maximum: 65535 }), { default: [], maxItems: 16 }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -4,6 +4,7 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { documentWebsockets } from './websocket-docs.ts';
 import type { Gateway } from '../compose.ts';
 import { registerErrorHandling } from './errors-plugin.ts';
 import { ErrorBody } from './schemas.ts';
@@ -84,6 +85,7 @@ export async function buildApp(gw: Gateway, opts: BuildAppOptions = {}): Promise
       info: { title: 'Shouwang gateway API', version: '1' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
+    transformObject: (d) => ('openapiObject' in d ? documentWebsockets(d.openapiObject as Parameters<typeof documentWebsockets>[0]) : d.swaggerObject),
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 

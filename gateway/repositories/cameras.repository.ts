@@ -35,6 +35,8 @@ export interface Camera {
   deviceInfo: Record<string, unknown>;
   clockOffsetMs: number;
   profiles: CameraProfile[];
+  /** Media ports the operator allowed for this camera at enrolment (on top of cameras.mediaPorts). */
+  mediaPorts: number[];
   enabled: boolean;
   enrolledBy: Uuid | null;
   createdAt: Date;
@@ -46,7 +48,8 @@ export interface Camera {
   lastSeenAt: Date | null;
 }
 
-export type CameraWrite = Omit<Camera, 'id' | 'deviceId' | 'createdAt' | 'updatedAt' | 'removedAt' | 'state' | 'stateReason' | 'lastSeenAt'> & {
+export type CameraWrite = Omit<Camera, 'id' | 'deviceId' | 'createdAt' | 'updatedAt' | 'removedAt' | 'state' | 'stateReason' | 'lastSeenAt' | 'mediaPorts'> & {
+  mediaPorts?: number[];
   /** 13 digits: station centre code, industry, type; the 7-digit serial comes from a sequence. */
   deviceIdPrefix: string;
 };
@@ -57,7 +60,7 @@ const COLS = `c.id, c.device_id AS "deviceId", c.name, c.owner_class AS "ownerCl
   c.jurisdiction_override AS "jurisdictionOverride", c.onvif_host AS "onvifHost", c.onvif_port AS "onvifPort",
   c.credentials_enc AS "credentialsEnc", c.device_info AS "deviceInfo", c.clock_offset_ms AS "clockOffsetMs", c.profiles,
   c.enabled, c.enrolled_by AS "enrolledBy", c.created_at AS "createdAt", c.updated_at AS "updatedAt", c.removed_at AS "removedAt",
-  COALESCE(h.state, 'unknown') AS state, h.reason AS "stateReason", h.last_seen_at AS "lastSeenAt"`;
+  COALESCE(h.state, 'unknown') AS state, h.reason AS "stateReason", h.last_seen_at AS "lastSeenAt", c.media_ports AS "mediaPorts"`;
 const FROM = `cameras c LEFT JOIN camera_health h ON h.camera_id = c.id`;
 
 export function toCameraResource(c: Pick<Camera, 'id' | 'ownerClass' | 'stationId' | 'villageId' | 'ownerUserId' | 'sharingMode' | 'delegatedToCommittee' | 'enabled' | 'removedAt'>): CameraResource {
@@ -94,11 +97,11 @@ export function camerasRepository(db: Queryable) {
       const { rows } = await q.query<{ id: Uuid }>(
         `INSERT INTO cameras (device_id, name, owner_class, station_id, village_id, owner_user_id, owner_name, owner_phone, address,
            sharing_mode, delegated_to_committee, lat, lon, jurisdiction_override, onvif_host, onvif_port, credentials_enc,
-           device_info, clock_offset_ms, profiles, enabled, enrolled_by)
-         VALUES ($1 || lpad(nextval('camera_device_serial')::text, 7, '0'),$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22) RETURNING id`,
+           device_info, clock_offset_ms, profiles, enabled, enrolled_by, media_ports)
+         VALUES ($1 || lpad(nextval('camera_device_serial')::text, 7, '0'),$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23) RETURNING id`,
         [c.deviceIdPrefix, c.name, c.ownerClass, c.stationId, c.villageId, c.ownerUserId, c.ownerName, c.ownerPhone, c.address,
          c.sharingMode, c.delegatedToCommittee, c.lat, c.lon, c.jurisdictionOverride, c.onvifHost, c.onvifPort, c.credentialsEnc,
-         JSON.stringify(c.deviceInfo), c.clockOffsetMs, JSON.stringify(c.profiles), c.enabled, c.enrolledBy],
+         JSON.stringify(c.deviceInfo), c.clockOffsetMs, JSON.stringify(c.profiles), c.enabled, c.enrolledBy, c.mediaPorts ?? []],
       );
       await q.query(`INSERT INTO camera_health (camera_id, state) VALUES ($1, 'unknown') ON CONFLICT DO NOTHING`, [rows[0]!.id]);
       return rows[0]!.id;
@@ -110,7 +113,7 @@ export function camerasRepository(db: Queryable) {
         ownerName: 'owner_name', ownerPhone: 'owner_phone', address: 'address', sharingMode: 'sharing_mode',
         delegatedToCommittee: 'delegated_to_committee', lat: 'lat', lon: 'lon', jurisdictionOverride: 'jurisdiction_override',
         credentialsEnc: 'credentials_enc', deviceInfo: 'device_info', clockOffsetMs: 'clock_offset_ms', profiles: 'profiles',
-        enabled: 'enabled',
+        enabled: 'enabled', mediaPorts: 'media_ports',
       };
       const sets: string[] = [];
       const vals: unknown[] = [id];
@@ -212,10 +215,11 @@ export function camerasRepository(db: Queryable) {
     },
 
     /** Enabled cameras to probe, a page at a time (only what the health sweep needs). */
-    async probeTargets(afterId: Uuid | null, limit: number, opts: { includeDisabled?: boolean } = {}): Promise<Array<{ id: Uuid; onvifHost: string; onvifPort: number; stationId: Uuid; credentialsEnc: string; state: string; flaps: number }>> {
+    async probeTargets(afterId: Uuid | null, limit: number, opts: { includeDisabled?: boolean } = {}): Promise<ProbeTarget[]> {
       const { rows } = await db.query(
         `SELECT c.id, c.onvif_host AS "onvifHost", c.onvif_port AS "onvifPort", c.station_id AS "stationId",
-                c.credentials_enc AS "credentialsEnc", COALESCE(h.state, 'unknown') AS state, COALESCE(h.flaps, 0) AS flaps
+                c.credentials_enc AS "credentialsEnc", COALESCE(h.state, 'unknown') AS state, COALESCE(h.flaps, 0) AS flaps,
+                c.profiles -> 0 ->> 'streamUri' AS "streamUri", c.media_ports AS "mediaPorts"
          FROM ${FROM} WHERE c.removed_at IS NULL AND (c.enabled OR $3) AND ($1::uuid IS NULL OR c.id > $1) ORDER BY c.id LIMIT $2`,
         [afterId, limit, opts.includeDisabled ?? false],
       );
@@ -224,3 +228,17 @@ export function camerasRepository(db: Queryable) {
   };
 }
 export type CamerasRepository = ReturnType<typeof camerasRepository>;
+
+/** What a health sweep needs of one camera. */
+export interface ProbeTarget {
+  id: Uuid;
+  onvifHost: string;
+  onvifPort: number;
+  stationId: Uuid;
+  credentialsEnc: string;
+  state: string;
+  flaps: number;
+  /** The main profile's stream URI; null before the first successful probe. */
+  streamUri: string | null;
+  mediaPorts: number[];
+}

@@ -44,7 +44,7 @@ describe.skipIf(!haveBrowser)(`live video in Chromium with mpegts.js (needs ${CH
     const c = sim.cameras[0]!;
     const r = await t.app.inject({
       method: 'POST', url: '/api/v1/cameras', headers: { authorization: `Bearer ${officer}` },
-      payload: { host: c.host, port: c.httpPort, username: 'admin', password: 'pw-1234', ownerClass: 'police', lat: 35.95, lon: 115.9 },
+      payload: { host: c.host, port: c.httpPort, username: 'admin', password: 'pw-1234', ownerClass: 'police', lat: 35.95, lon: 115.9, mediaPorts: [c.rtspPort] },
     });
     cameraId = r.json().id;
     browser = await chromium.launch({

@@ -15,6 +15,9 @@ export interface FakeDeviceOptions {
   /** Media XAddr advertised by GetCapabilities; default on the listening address. */
   mediaXAddr?: string;
   snapshot?: boolean;
+  /** Port put into stream URIs (default 554) and snapshot URIs (default none, i.e. 80). */
+  streamPort?: number;
+  snapshotPort?: number;
 }
 
 export interface FakeDevice {
@@ -115,10 +118,10 @@ export async function startFakeDevice(o: FakeDeviceOptions): Promise<FakeDevice>
                 `<tt:EncodingInterval>1</tt:EncodingInterval><tt:BitrateLimit>${br}</tt:BitrateLimit></tt:RateControl></tt:VideoEncoderConfiguration></trt:Profiles>`;
             }).join('') + '</trt:GetProfilesResponse>'));
         case 'GetStreamUri':
-          return send(200, envelope(`<trt:GetStreamUriResponse><trt:MediaUri><tt:Uri>rtsp://${host}:554/${token}?a=1&amp;b=2</tt:Uri></trt:MediaUri></trt:GetStreamUriResponse>`));
+          return send(200, envelope(`<trt:GetStreamUriResponse><trt:MediaUri><tt:Uri>rtsp://${host}:${o.streamPort ?? 554}/${token}?a=1&amp;b=2</tt:Uri></trt:MediaUri></trt:GetStreamUriResponse>`));
         case 'GetSnapshotUri':
           if (o.snapshot === false) return send(500, fault('ter:ActionNotSupported', 'no snapshots'));
-          return send(200, envelope(`<trt:GetSnapshotUriResponse><trt:MediaUri><tt:Uri>http://${host}/snap/${token}.jpg</tt:Uri></trt:MediaUri></trt:GetSnapshotUriResponse>`));
+          return send(200, envelope(`<trt:GetSnapshotUriResponse><trt:MediaUri><tt:Uri>http://${host}${o.snapshotPort ? `:${o.snapshotPort}` : ''}/snap/${token}.jpg</tt:Uri></trt:MediaUri></trt:GetSnapshotUriResponse>`));
         default:
           return send(500, fault('ter:ActionNotSupported', `unknown ${operation}`));
       }

@@ -4,7 +4,8 @@ import type { TypedApp } from '../app.ts';
 import type { Gateway } from '../../compose.ts';
 import { withErrors, Uuid, IsoDate, enumOf, ErrorBody } from '../schemas.ts';
 import { authOf, requireRole, requireUser } from '../auth-hook.ts';
-import { OWNER_CLASSES, SHARING_MODES, type Subject } from '../../domain/types.ts';
+import { OWNER_CLASSES, SHARING_MODES, type Role, type Subject } from '../../domain/types.ts';
+import { stateReasonFor } from '../../cameras/state-reason.ts';
 import { errors } from '../../errors.ts';
 import { subjectOf } from '../../services/subjects.ts';
 import type { Camera, CameraFilter } from '../../repositories/cameras.repository.ts';
@@ -37,7 +38,8 @@ export const CameraBody = Type.Object({
   createdAt: IsoDate,
 });
 
-const view = (c: Camera) => ({ ...c, endpoint: `${c.onvifHost}:${c.onvifPort}` });
+// With a role, the health reason is cut to what that role may read (operators get the detail).
+const view = (c: Camera, role?: Role) => ({ ...c, endpoint: `${c.onvifHost}:${c.onvifPort}`, stateReason: role ? stateReasonFor(role, c.stateReason) : c.stateReason });
 
 const EnrolBody = Type.Object(
   {
@@ -57,6 +59,7 @@ const EnrolBody = Type.Object(
     consentDate: Type.Optional(Type.String({ format: 'date' })),
     consentDocumentRef: Type.Optional(Type.String({ maxLength: 200 })),
     delegatedToCommittee: Type.Optional(Type.Boolean()),
+    mediaPorts: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: 65535 }), { maxItems: 8, description: 'Ports the camera serves video on besides cameras.mediaPorts (default 554, 8554)' })),
   },
   { additionalProperties: false },
 );
@@ -112,11 +115,12 @@ export default async function cameraRoutes(app: TypedApp, gw: Gateway): Promise<
       },
     },
     async (req) => {
-      const scope = listScope(await actorOf(gw, req));
+      const actor = await actorOf(gw, req);
+      const scope = listScope(actor);
       if (!scope) return { items: [] };
       if (req.query.stationId && scope.stationId && req.query.stationId !== scope.stationId) return { items: [] };
       const items = await gw.repos.cameras.list({ ...scope, ...(req.query.stationId && !scope.stationId ? { stationId: req.query.stationId } : {}), limit: req.query.limit, afterId: req.query.afterId });
-      return { items: items.map(view) };
+      return { items: items.map((c) => view(c, actor.role)) };
     },
   );
 
@@ -125,8 +129,9 @@ export default async function cameraRoutes(app: TypedApp, gw: Gateway): Promise<
     { preHandler: requireUser(gw), schema: { ...sec, params: Type.Object({ id: Uuid }), response: withErrors({ 200: CameraBody }) } },
     async (req) => {
       const cam = await gw.repos.cameras.byId(req.params.id);
-      if (!inScope(listScope(await actorOf(gw, req)), cam) || cam.removedAt) throw errors.notFound('no such camera');
-      return view(cam);
+      const actor = await actorOf(gw, req);
+      if (!inScope(listScope(actor), cam) || cam.removedAt) throw errors.notFound('no such camera');
+      return view(cam, actor.role);
     },
   );
 
@@ -201,6 +206,20 @@ export default async function cameraRoutes(app: TypedApp, gw: Gateway): Promise<
     '/cameras/:id/reprobe',
     { preHandler: requireUser(gw), schema: { ...sec, params: Type.Object({ id: Uuid }), response: withErrors({ 200: CameraBody, 422: ErrorBody }) } },
     async (req) => view(await gw.enrolment.reprobe(await actorOf(gw, req), req.params.id)),
+  );
+
+  app.put(
+    '/cameras/:id/media-ports',
+    {
+      preHandler: requireUser(gw),
+      schema: {
+        ...sec, summary: 'Set the ports this camera serves video on (besides cameras.mediaPorts); stored once a probe passes with them',
+        params: Type.Object({ id: Uuid }),
+        body: Type.Object({ mediaPorts: Type.Array(Type.Integer({ minimum: 1, maximum: 65535 }), { maxItems: 8 }) }, { additionalProperties: false }),
+        response: withErrors({ 200: CameraBody, 422: ErrorBody }),
+      },
+    },
+    async (req) => view(await gw.enrolment.reprobe(await actorOf(gw, req), req.params.id, { mediaPorts: req.body.mediaPorts })),
   );
 
   app.delete(
