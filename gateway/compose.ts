@@ -20,6 +20,8 @@ import { grantsRepository } from './repositories/grants.repository.ts';
 import { createAccessRuntime } from './access/runtime.ts';
 import { playTokenService } from './access/play-token.service.ts';
 import { grantsService } from './grants/grants.service.ts';
+import { noticesRepository } from './repositories/notices.repository.ts';
+import { accountsService } from './auth/accounts.service.ts';
 
 /** Builds every component from config and a database pool; the only place that wires them. */
 export async function composeGateway(opts: { config: Config; db: Db; log: Logger; ephemeralKeys?: boolean }) {
@@ -32,6 +34,7 @@ export async function composeGateway(opts: { config: Config; db: Db; log: Logger
     cameras: camerasRepository(db),
     agreements: agreementsRepository(db),
     grants: grantsRepository(db),
+    notices: noticesRepository(db),
   };
   const closers: Array<() => Promise<void>> = [];
   // One LISTEN connection per process: revocations, cache invalidations and ws events reach every gateway process.
@@ -39,7 +42,7 @@ export async function composeGateway(opts: { config: Config; db: Db; log: Logger
   await bus.start();
   closers.push(() => bus.close());
   const auth = authService({
-    users: repos.users, sessions: repos.sessions, audit: repos.audit, config: config.auth,
+    db, users: repos.users, sessions: repos.sessions, audit: repos.audit, config: config.auth,
     onLogout: (c) => void bus.publish('session', { op: 'logout', ...c, at: new Date().toISOString() }),
   });
   const jurisdictions = jurisdictionService({ repo: repos.jurisdictions, db });
@@ -98,6 +101,7 @@ export async function composeGateway(opts: { config: Config; db: Db; log: Logger
     jurisdictions: repos.jurisdictions, audit: repos.audit, access, events, bus,
     config: { villageCommitteeMayView: config.access.villageCommitteeMayView, requestTtlMinutes: 24 * 60, maxCameras: 500 },
   });
+  const accounts = accountsService({ db, users: repos.users, audit: repos.audit, bus, events });
   const playTokens = playTokenService({ access, grants: repos.grants, audit: repos.audit, ttlSeconds: config.access.playTokenTtlSeconds });
   // Every process sweeps; rows are claimed with SKIP LOCKED, so they never expire a grant twice.
   const sweep = setInterval(() => void grants.expireDue().catch((err: unknown) => log.warn({ err }, 'grant expiry sweep failed')), 15_000);
@@ -120,6 +124,7 @@ export async function composeGateway(opts: { config: Config; db: Db; log: Logger
     access,
     grants,
     playTokens,
+    accounts,
     onCameraChanged(fn: (cameraId: string) => void): () => void {
       cameraChangeListeners.add(fn);
       return () => cameraChangeListeners.delete(fn);

@@ -47,6 +47,11 @@ export const errors = {
   staleVersion: make('stale_version', 409),
   narrowNotSubset: make('narrow_not_subset', 400),
   cameraNotRequestable: make('camera_not_requestable', 403),
+  // revocation and grants (trust-revoke)
+  rateLimited: make('rate_limited', 429),
+  grantAmbiguous: make('grant_ambiguous', 409),
+  grantAlreadyReviewed: make('grant_already_reviewed', 409),
+  notActivatable: make('account_already_active', 403),
 } as const;
 
 export function isAppError(e: unknown): e is AppError {

@@ -33,6 +33,7 @@ export class EventHub {
       if (m.kind === 'event') this.route(m.data as unknown as GatewayEvent);
       else if (m.kind === 'session' && m.data.op === 'logout') this.closeWhere((r) => r.sessionId === m.data.sessionId, 'logged out');
       else if (m.kind === 'user' && m.data.op === 'disabled') this.closeWhere((r) => r.userId === m.data.userId, 'account disabled');
+      else if (m.kind === 'user' && m.data.op === 'credentials_reset') this.closeWhere((r) => r.userId === m.data.userId, 'password was reset');
     });
   }
 

@@ -8,6 +8,7 @@ import type { Action, CameraResource, Subject, TimeWindow, Uuid } from '../domai
 import { decide } from '../access/policy.ts';
 import type { AccessRuntime } from '../access/runtime.ts';
 import { errors, isAppError } from '../errors.ts';
+import { canonicalCaseNumber } from '../domain/case-number.ts';
 import { AUDIT, type AuditAction } from '../audit/actions.ts';
 import type { EventPublisher } from '../events/types.ts';
 import type { PgBus } from '../events/pg-bus.ts';
@@ -374,13 +375,16 @@ export function grantsService(deps: {
 
   return {
     /** Expands the selection and shows what would be sent, without writing anything. */
-    async preview(actorUserId: Uuid, input: GrantRequestInput, now = new Date()) {
+    async preview(actorUserId: Uuid, raw: GrantRequestInput, now = new Date()) {
+      const input = { ...raw, caseNo: canonicalCaseNumber(raw.caseNo) };
       const actor = await subjectOf(actorUserId);
       const p = await plan(actor, input, now);
       return p;
     },
 
-    async request(actorUser: { id: Uuid; username: string }, input: GrantRequestInput, now = new Date()) {
+    async request(actorUser: { id: Uuid; username: string }, raw: GrantRequestInput, now = new Date()) {
+      // Canonical before anything is audited, compared or stored: the same case always matches itself.
+      const input = { ...raw, caseNo: canonicalCaseNumber(raw.caseNo) };
       const actor = await subjectOf(actorUser.id);
       const refusalAudit = { action: AUDIT.grantRequest, actorUserId: actorUser.id, actorName: actorUser.username, caseNo: input.caseNo, windowFrom: input.footage?.from ?? null, windowTo: input.footage?.to ?? null, stationId: actor.stationId, details: { emergency: input.emergency === true, actions: input.actions } };
       let p: Plan;

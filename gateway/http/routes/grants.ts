@@ -26,7 +26,8 @@ const Selection = {
 
 const RequestBody = Type.Object({
   ...Selection,
-  caseNo: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._/-]+$' }),
+  // Checked and canonicalised by canonicalCaseNumber (Unicode letters, CJK punctuation, 64 characters after NFC).
+  caseNo: Type.String({ minLength: 1, maxLength: 256 }),
   reason: Type.String({ minLength: 1, maxLength: 2000 }),
   actions: Type.Array(GrantAction, { minItems: 1, maxItems: 5 }),
   footage: Type.Optional(Window),
