@@ -181,11 +181,27 @@ export function camerasRepository(db: Queryable) {
       return rows[0]!.n;
     },
 
-    async addConsent(c: { cameraId: Uuid; sharingMode: SharingMode; consentDate: string; recordedBy: Uuid | null; documentRef: string | null }, q: Queryable = db): Promise<void> {
+    async addConsent(
+      c: { cameraId: Uuid; sharingMode: SharingMode; consentDate: string; recordedBy: Uuid | null; documentRef: string | null; emergencyBypass?: boolean; ownerUserId?: Uuid | null },
+      q: Queryable = db,
+    ): Promise<void> {
       await q.query(
-        `INSERT INTO camera_consents (camera_id, sharing_mode, consent_date, recorded_by, document_ref) VALUES ($1, $2, $3, $4, $5)`,
-        [c.cameraId, c.sharingMode, c.consentDate, c.recordedBy, c.documentRef],
+        `INSERT INTO camera_consents (camera_id, sharing_mode, consent_date, recorded_by, document_ref, emergency_bypass, owner_user_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [c.cameraId, c.sharingMode, c.consentDate, c.recordedBy, c.documentRef, c.emergencyBypass ?? false, c.ownerUserId ?? null],
       );
+    },
+
+    /** Cameras whose latest consent lets an emergency grant bypass the owner's sharing choice. */
+    async emergencyBypass(cameraIds: Uuid[], q: Queryable = db): Promise<Set<Uuid>> {
+      const { rows } = await q.query<{ id: Uuid }>(
+        `SELECT id FROM (
+           SELECT DISTINCT ON (camera_id) camera_id AS id, emergency_bypass FROM camera_consents
+            WHERE camera_id = ANY($1::uuid[]) ORDER BY camera_id, recorded_at DESC, id DESC
+         ) latest WHERE emergency_bypass`,
+        [cameraIds],
+      );
+      return new Set(rows.map((r) => r.id));
     },
 
     async consents(cameraId: Uuid): Promise<Array<{ sharingMode: SharingMode; consentDate: string; recordedBy: Uuid | null; documentRef: string | null; recordedAt: Date }>> {

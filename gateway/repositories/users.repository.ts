@@ -64,6 +64,11 @@ export function usersRepository(db: Queryable) {
     async setPasswordHash(id: Uuid, hash: string, q: Queryable = db): Promise<void> {
       await q.query('UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1', [id, hash]);
     },
+    /** Of these users, those who could act today: activated and not disabled. */
+    async activeIds(ids: Uuid[], q: Queryable = db): Promise<Set<Uuid>> {
+      const { rows } = await q.query<{ id: Uuid }>(`SELECT id FROM users WHERE id = ANY($1::uuid[]) AND NOT disabled AND password_hash NOT LIKE '!%'`, [ids]);
+      return new Set(rows.map((r) => r.id));
+    },
     /** Sets the first password of an account that never had one; false if it already had one (race-proof). */
     async activate(id: Uuid, hash: string, q: Queryable = db): Promise<boolean> {
       const r = await q.query(`UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1 AND password_hash LIKE '!%'`, [id, hash]);

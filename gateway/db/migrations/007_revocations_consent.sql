@@ -36,6 +36,6 @@ CREATE TABLE user_notices (
 CREATE INDEX user_notices_user_idx ON user_notices (user_id, at);
 
 -- Default no: an owner who chose "only on request" is asked even in an emergency unless they said otherwise.
+-- The latest consent row of a camera is its current choice; owner_user_id says whose consent it was.
 ALTER TABLE camera_consents ADD COLUMN emergency_bypass boolean NOT NULL DEFAULT false;
 ALTER TABLE camera_consents ADD COLUMN owner_user_id uuid REFERENCES users(id);
-ALTER TABLE cameras ADD COLUMN emergency_bypass boolean NOT NULL DEFAULT false;

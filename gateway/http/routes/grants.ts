@@ -100,6 +100,10 @@ const PreviewCamera = Type.Object({
 });
 const previewCamera = (c: Camera) => ({ id: c.id, name: c.name, stationId: c.stationId, ownerClass: c.ownerClass, sharingMode: c.sharingMode, lat: c.lat, lon: c.lon, state: c.state });
 const Excluded = Type.Array(Type.Object({ cameraId: Uuid, reason: Type.String(), message: Type.String() }));
+/** What the gateway changed in the request (e.g. a footage window clamped to now). */
+const Notes = Type.Array(Type.Object({ code: Type.String(), message: Type.String() }));
+/** Every route that answers with one grant wraps it the same way. */
+const OneGrant = Type.Object({ grant: GrantBody });
 
 const toWindow = (w: { from: string; to: string } | undefined): TimeWindow | null => (w ? { from: new Date(w.from), to: new Date(w.to) } : null);
 function toInput(b: Static<typeof RequestBody>): GrantRequestInput {
@@ -136,6 +140,8 @@ export default async function grantRoutes(app: TypedApp, gw: Gateway): Promise<v
           cameraIds: Type.Array(Uuid), lifetimeMinutes: Type.Integer(),
         })),
         excluded: Excluded,
+        notes: Notes,
+        footage: Type.Union([WindowOut, Type.Null()]),
       }) }),
     },
   }, async (req) => {
@@ -144,6 +150,8 @@ export default async function grantRoutes(app: TypedApp, gw: Gateway): Promise<v
       cameras: p.cameras.map(previewCamera),
       groups: p.groups.map((g) => ({ ownerStationId: g.ownerStationId, approverKind: g.approverKind, agreement: g.agreement, cameraIds: g.cameras.map((c) => c.id), lifetimeMinutes: g.lifetimeMinutes })),
       excluded: p.excluded,
+      notes: p.notes,
+      footage: p.footage,
     };
   });
 
@@ -156,12 +164,13 @@ export default async function grantRoutes(app: TypedApp, gw: Gateway): Promise<v
         batchId: Uuid,
         grants: Type.Array(Type.Object({ grant: GrantBody, dedup: enumOf(['created', 'joined', 'extended', 'existing'] as const), joinedTo: Type.Union([Uuid, Type.Null()]) })),
         excluded: Excluded,
+        notes: Notes,
       }) }),
     },
   }, async (req, reply) => {
     const { user: u } = authOf(req);
     const r = await gw.grants.request(u, toInput(req.body));
-    return reply.status(201).send({ batchId: r.batchId, grants: r.grants.map((x) => ({ ...x, grant: grantView(x.grant) })), excluded: r.excluded });
+    return reply.status(201).send({ batchId: r.batchId, grants: r.grants.map((x) => ({ ...x, grant: grantView(x.grant) })), excluded: r.excluded, notes: r.notes });
   });
 
   app.get('/grants', {
@@ -204,7 +213,7 @@ export default async function grantRoutes(app: TypedApp, gw: Gateway): Promise<v
 
   app.post('/grants/:id/approve', {
     preHandler: user,
-    schema: { ...sec, summary: 'Approve, optionally narrowed (fewer cameras, shorter window, fewer actions, shorter lifetime)', params: IdParams, body: Decision, response: withErrors({ 200: GrantBody }) },
+    schema: { ...sec, summary: 'Approve, optionally narrowed (fewer cameras, shorter window, fewer actions, shorter lifetime)', params: IdParams, body: Decision, response: withErrors({ 200: OneGrant }) },
   }, async (req) => {
     const b = req.body;
     const g = await gw.grants.decide(authOf(req).user, req.params.id, {
@@ -218,7 +227,7 @@ export default async function grantRoutes(app: TypedApp, gw: Gateway): Promise<v
       reason: b.reason ?? null,
       ...(b.version !== undefined && { version: b.version }),
     });
-    return grantView(g);
+    return { grant: grantView(g) };
   });
 
   app.post('/grants/:id/deny', {
@@ -226,11 +235,11 @@ export default async function grantRoutes(app: TypedApp, gw: Gateway): Promise<v
     schema: {
       ...sec, params: IdParams,
       body: Type.Object({ reason: Type.String({ minLength: 1, maxLength: 2000 }), version: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false }),
-      response: withErrors({ 200: GrantBody }),
+      response: withErrors({ 200: OneGrant }),
     },
   }, async (req) => {
     const g = await gw.grants.decide(authOf(req).user, req.params.id, { decision: 'deny', reason: req.body.reason, ...(req.body.version !== undefined && { version: req.body.version }) });
-    return grantView(g);
+    return { grant: grantView(g) };
   });
 
   app.post('/grants/:id/revoke', {
@@ -238,18 +247,18 @@ export default async function grantRoutes(app: TypedApp, gw: Gateway): Promise<v
     schema: {
       ...sec, summary: 'Revoke (owning station) or withdraw (requester); open sessions close in every gateway process', params: IdParams,
       body: Type.Object({ reason: Type.String({ minLength: 1, maxLength: 2000 }) }, { additionalProperties: false }),
-      response: withErrors({ 200: GrantBody }),
+      response: withErrors({ 200: OneGrant }),
     },
-  }, async (req) => grantView(await gw.grants.revoke(authOf(req).user, req.params.id, req.body.reason)));
+  }, async (req) => ({ grant: grantView(await gw.grants.revoke(authOf(req).user, req.params.id, req.body.reason)) }));
 
   app.post('/grants/:id/review', {
     preHandler: user,
     schema: {
       ...sec, summary: 'Review an emergency grant of your station', params: IdParams,
       body: Type.Object({ verdict: enumOf(['upheld', 'misuse'] as const), note: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false }),
-      response: withErrors({ 200: GrantBody }),
+      response: withErrors({ 200: OneGrant }),
     },
-  }, async (req) => grantView(await gw.grants.review(authOf(req).user, req.params.id, req.body.verdict, req.body.note ?? null)));
+  }, async (req) => ({ grant: grantView(await gw.grants.review(authOf(req).user, req.params.id, req.body.verdict, req.body.note ?? null)) }));
 
   app.get('/agreements', {
     preHandler: user,
