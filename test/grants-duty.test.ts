@@ -10,7 +10,7 @@ const HOUR = 3_600_000;
 const now = Date.now();
 const night = { from: new Date(now - 6 * HOUR).toISOString(), to: new Date(now - 4 * HOUR).toISOString() };
 const tokens: Record<string, string> = {};
-const cams: Record<string, string> = {};
+const cams = {} as Record<'bridge' | 'road' | 'neverLive' | 'inactiveOwner' | 'qqPolice' | 'qqOnRequest', string>;
 
 async function api(user: string, method: 'GET' | 'POST', url: string, payload?: unknown) {
   const r = await t.app.inject({ method, url: `/api/v1${url}`, headers: { authorization: `Bearer ${tokens[user]}` }, ...(payload !== undefined && { payload: payload as object }) });
