@@ -64,7 +64,8 @@ export async function composeGateway(opts: { config: Config; db: Db; log: Logger
   // Events go out through the bus, which delivers locally at once and to other processes by NOTIFY.
   events.subscribe((e) => void bus.publish('event', e as unknown as Record<string, unknown>));
   cameraChangeListeners.add((cameraId) => void bus.publish('camera', { op: 'changed', cameraId }));
-  const hub = new EventHub(bus, log);
+  // Camera events are routed by scope(), which needs the camera's facts (the access runtime's cache, built below).
+  const hub = new EventHub(bus, log, { camera: (id) => access.camera(id) });
   closers.push(async () => hub.close());
 
   const cipher = credentialCipherFrom(config, { ephemeral: opts.ephemeralKeys ?? config.profile === 'test' });

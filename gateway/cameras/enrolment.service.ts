@@ -257,15 +257,15 @@ export function enrolmentService(deps: EnrolmentDeps) {
     },
 
     /** Owner (or delegated committee / station) changes the sharing mode with a new consent record. */
-    async setSharing(actor: Subject & { username?: string }, id: Uuid, s: { sharingMode: SharingMode; consentDate: string; documentRef?: string | null; delegatedToCommittee?: boolean }): Promise<Camera> {
+    async setSharing(actor: Subject & { username?: string }, id: Uuid, s: { sharingMode: SharingMode; consentDate: string; documentRef?: string | null; delegatedToCommittee?: boolean; emergencyBypass?: boolean }): Promise<Camera> {
       const cam = await mustManage(actor, id);
       if (cam.ownerClass !== 'household') throw errors.validation('only household cameras have a sharing mode');
       if (!DATE_RE.test(s.consentDate)) throw errors.validation(`consent date '${s.consentDate}' is not YYYY-MM-DD`);
       await withTx(db, async (tx) => {
         const repo = camerasRepository(tx);
         await repo.update(id, { sharingMode: s.sharingMode, ...(s.delegatedToCommittee !== undefined ? { delegatedToCommittee: s.delegatedToCommittee } : {}) }, tx);
-        await repo.addConsent({ cameraId: id, sharingMode: s.sharingMode, consentDate: s.consentDate, recordedBy: actor.userId, documentRef: s.documentRef ?? null }, tx);
-        await audit.append({ action: 'camera.sharing', outcome: 'ok', actorUserId: actor.userId, actorName: actor.username ?? null, cameraId: id, stationId: cam.stationId, details: { from: cam.sharingMode, to: s.sharingMode, consentDate: s.consentDate } }, tx);
+        await repo.addConsent({ cameraId: id, sharingMode: s.sharingMode, consentDate: s.consentDate, recordedBy: actor.userId, documentRef: s.documentRef ?? null, emergencyBypass: s.emergencyBypass ?? false, ownerUserId: cam.ownerUserId }, tx);
+        await audit.append({ action: 'camera.sharing', outcome: 'ok', actorUserId: actor.userId, actorName: actor.username ?? null, cameraId: id, stationId: cam.stationId, details: { from: cam.sharingMode, to: s.sharingMode, consentDate: s.consentDate, emergencyBypass: s.emergencyBypass ?? false } }, tx);
       });
       deps.onCameraChanged?.(id);
       return (await cameras.byId(id))!;

@@ -6,6 +6,7 @@ import type { Db, Queryable } from '../db/pool.ts';
 import { withTx } from '../db/pool.ts';
 import type { Action, CameraResource, Subject, TimeWindow, Uuid } from '../domain/types.ts';
 import { decide } from '../access/policy.ts';
+import { scope, type GrantListView } from '../access/scope.ts';
 import type { AccessRuntime } from '../access/runtime.ts';
 import { errors, isAppError } from '../errors.ts';
 import { canonicalCaseNumber } from '../domain/case-number.ts';
@@ -361,7 +362,7 @@ export function grantsService(deps: {
       const patch: GrantPatch = m.state === 'pending' && plan.parentId === null ? { parentId: null, ...ownRequest(m) } : { parentId: plan.parentId };
       const updated = await repo.update(m.id, patch, tx);
       await repo.addEvent({ grantId: m.id, actorId: actor.id, kind: plan.kind, fromState: m.state, toState: updated.state, note: null, details: { previousParentId: parent.id, parentId: plan.parentId } }, tx);
-      await audit.append(auditOf(updated, AUDIT.grantExtend, actor, { reason: plan.kind, details: { previousParentId: parent.id } }), tx);
+      await audit.append(auditOf(updated, AUDIT.grantHandOver, actor, { reason: plan.kind, details: { previousParentId: parent.id } }), tx);
       heir ??= updated;
       out.push(updated);
     }
@@ -705,36 +706,18 @@ export function grantsService(deps: {
     async byId(viewerUserId: Uuid, id: Uuid): Promise<Grant> {
       const viewer = await subjectOf(viewerUserId);
       const g = await deps.grants.byId(id);
-      if (!g) throw errors.notFound('no such grant');
-      const mayView =
-        g.requesterUserId === viewer.userId ||
-        viewer.role === 'auditor' ||
-        (viewer.role === 'duty_officer' && viewer.stationId === g.ownerStationId) ||
-        (g.approverUserId !== null && g.approverUserId === viewer.userId) ||
-        (viewer.role === 'village_committee' && g.approverVillageId !== null && g.approverVillageId === viewer.villageId);
-      if (!mayView) throw errors.notFound('no such grant');
+      if (!g || !scope(viewer).seesGrant(g)) throw errors.notFound('no such grant');
       return g;
     },
 
     /** 'mine': my requests; 'inbox': requests waiting for my decision; 'review': emergency grants my station must review. */
-    async list(viewerUserId: Uuid, view: 'mine' | 'inbox' | 'review' | 'station', states?: Grant['state'][]): Promise<Grant[]> {
-      const v = await subjectOf(viewerUserId);
+    async list(viewerUserId: Uuid, view: GrantListView, states?: Grant['state'][]): Promise<Grant[]> {
+      const filter = scope(await subjectOf(viewerUserId)).grants(view);
+      if (!filter) return [];
       const st = states && states.length ? states : undefined;
-      switch (view) {
-        case 'mine':
-          return deps.grants.list({ requesterUserId: v.userId, states: st });
-        case 'inbox':
-          if (v.role === 'duty_officer' && v.stationId) return deps.grants.list({ ownerStationId: v.stationId, approverKind: 'station', states: st ?? ['pending'], topLevel: true });
-          if (v.role === 'household_owner') return deps.grants.list({ approverUserId: v.userId, states: st ?? ['pending'], topLevel: true });
-          if (v.role === 'village_committee' && v.villageId) return deps.grants.list({ approverVillageId: v.villageId, states: st ?? ['pending'], topLevel: true });
-          return [];
-        case 'review':
-          if (v.role !== 'duty_officer' || !v.stationId) return [];
-          return deps.grants.list({ ownerStationId: v.stationId, reviewState: 'pending_review' });
-        case 'station':
-          if (v.role !== 'duty_officer' || !v.stationId) return [];
-          return deps.grants.list({ ownerStationId: v.stationId, states: st });
-      }
+      // The inbox defaults to what waits for a decision; the review view has its own criterion.
+      const defaultStates: Grant['state'][] | undefined = view === 'inbox' ? ['pending'] : undefined;
+      return deps.grants.list({ ...filter, ...(view !== 'review' && { states: st ?? defaultStates }) });
     },
 
     events: (id: Uuid) => deps.grants.events(id),

@@ -78,6 +78,7 @@ export interface CameraFilter {
   stationId?: Uuid;
   villageId?: Uuid;
   ownerUserId?: Uuid;
+  ownerClasses?: OwnerClass[];
   ids?: Uuid[];
   /** Within radius (metres) of a point. */
   near?: { lat: number; lon: number; radiusM: number };
@@ -153,6 +154,7 @@ export function camerasRepository(db: Queryable) {
       if (f.stationId) where.push(`c.station_id = ${p(f.stationId)}`);
       if (f.villageId) where.push(`c.village_id = ${p(f.villageId)}`);
       if (f.ownerUserId) where.push(`c.owner_user_id = ${p(f.ownerUserId)}`);
+      if (f.ownerClasses) where.push(`c.owner_class = ANY(${p(f.ownerClasses)}::text[])`);
       if (f.ids) where.push(`c.id = ANY(${p(f.ids)}::uuid[])`);
       if (f.afterId) where.push(`c.id > ${p(f.afterId)}`);
       if (f.near) {
@@ -204,10 +206,10 @@ export function camerasRepository(db: Queryable) {
       return new Set(rows.map((r) => r.id));
     },
 
-    async consents(cameraId: Uuid): Promise<Array<{ sharingMode: SharingMode; consentDate: string; recordedBy: Uuid | null; documentRef: string | null; recordedAt: Date }>> {
+    async consents(cameraId: Uuid): Promise<Array<{ sharingMode: SharingMode; consentDate: string; recordedBy: Uuid | null; documentRef: string | null; emergencyBypass: boolean; ownerUserId: Uuid | null; recordedAt: Date }>> {
       const { rows } = await db.query(
         `SELECT sharing_mode AS "sharingMode", to_char(consent_date, 'YYYY-MM-DD') AS "consentDate", recorded_by AS "recordedBy",
-                document_ref AS "documentRef", recorded_at AS "recordedAt"
+                document_ref AS "documentRef", emergency_bypass AS "emergencyBypass", owner_user_id AS "ownerUserId", recorded_at AS "recordedAt"
          FROM camera_consents WHERE camera_id = $1 ORDER BY recorded_at`,
         [cameraId],
       );
