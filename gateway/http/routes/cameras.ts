@@ -147,7 +147,11 @@ export default async function cameraRoutes(app: TypedApp, gw: Gateway): Promise<
           200: Type.Object({
             batchId: Uuid, dryRun: Type.Boolean(), encoding: Type.String(), total: Type.Integer(), done: Type.Integer(),
             counts: Type.Record(Type.String(), Type.Integer()),
-            rows: Type.Array(Type.Object({ row: Type.Integer(), status: Type.String(), host: Type.String(), port: Type.Union([Type.Integer(), Type.Null()]), cameraId: Type.Optional(Uuid), code: Type.Optional(Type.String()), reason: Type.Optional(Type.String()) })),
+            rows: Type.Array(Type.Object({
+              row: Type.Integer(), status: Type.String(), host: Type.String(), port: Type.Union([Type.Integer(), Type.Null()]), cameraId: Type.Optional(Uuid), code: Type.Optional(Type.String()), reason: Type.Optional(Type.String()),
+              changes: Type.Optional(Type.Array(Type.String())),
+              ownerChange: Type.Optional(Type.Object({ from: Type.Union([Type.String(), Type.Null()]), to: Type.String() })),
+            })),
           }),
           413: ErrorBody,
         }),
