@@ -20,6 +20,7 @@ import { grantsRepository } from './repositories/grants.repository.ts';
 import { createAccessRuntime } from './access/runtime.ts';
 import { playTokenService } from './access/play-token.service.ts';
 import { grantsService } from './grants/grants.service.ts';
+import type { CameraResource } from './domain/types.ts';
 import { noticesRepository } from './repositories/notices.repository.ts';
 import { accountsService } from './auth/accounts.service.ts';
 
@@ -65,7 +66,8 @@ export async function composeGateway(opts: { config: Config; db: Db; log: Logger
   events.subscribe((e) => void bus.publish('event', e as unknown as Record<string, unknown>));
   cameraChangeListeners.add((cameraId) => void bus.publish('camera', { op: 'changed', cameraId }));
   // Camera events are routed by scope(), which needs the camera's facts (the access runtime's cache, built below).
-  const hub = new EventHub(bus, log, { camera: (id) => access.camera(id) });
+  let cameraFacts: ((id: string) => Promise<CameraResource | null>) | null = null;
+  const hub = new EventHub(bus, log, { camera: async (id) => (cameraFacts ? cameraFacts(id) : null) });
   closers.push(async () => hub.close());
 
   const cipher = credentialCipherFrom(config, { ephemeral: opts.ephemeralKeys ?? config.profile === 'test' });
@@ -97,6 +99,7 @@ export async function composeGateway(opts: { config: Config; db: Db; log: Logger
     },
   });
   closers.push(() => access.close());
+  cameraFacts = (id) => access.camera(id);
   const grants = grantsService({
     db, log, grants: repos.grants, agreements: repos.agreements, cameras: repos.cameras, users: repos.users,
     jurisdictions: repos.jurisdictions, audit: repos.audit, access, events, bus,

@@ -26,6 +26,8 @@ export interface Scope {
   cameraFields(c: CameraResource): CameraFieldRights;
   /** The grant filter for one of the grant views, or null when that view is empty for this subject. */
   grants(view: GrantListView): GrantFilter | null;
+  /** Agreements listed: every one (auditors, admins, users above stations), or those covering the user's station. */
+  agreements(): { all: true } | { stationId: string };
   seesGrant(g: Pick<Grant, 'requesterUserId' | 'ownerStationId' | 'approverUserId' | 'approverVillageId'>): boolean;
   /**
    * Whether an event reaches this subject. Events about a camera (payload.cameraId) also need the camera in
@@ -65,6 +67,9 @@ export function scope(s: Subject): Scope {
         case 'station':
           return s.role === 'duty_officer' && s.stationId ? { ownerStationId: s.stationId } : null;
       }
+    },
+    agreements() {
+      return s.role === 'auditor' || s.role === 'system_admin' || !s.stationId ? { all: true } : { stationId: s.stationId };
     },
     seesGrant(g) {
       return g.requesterUserId === s.userId

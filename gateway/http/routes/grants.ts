@@ -9,6 +9,7 @@ import type { Grant } from '../../repositories/grants.repository.ts';
 import type { Agreement } from '../../repositories/agreements.repository.ts';
 import type { Camera } from '../../repositories/cameras.repository.ts';
 import type { GrantRequestInput } from '../../grants/grants.service.ts';
+import { scope } from '../../access/scope.ts';
 
 const Window = Type.Object({ from: IsoDateIn, to: IsoDateIn }, { additionalProperties: false });
 const WindowOut = Type.Object({ from: IsoDate, to: IsoDate });
@@ -264,11 +265,9 @@ export default async function grantRoutes(app: TypedApp, gw: Gateway): Promise<v
     preHandler: user,
     schema: { ...sec, tags: ['agreements'], summary: "Agreements covering the user's station (all, for auditors and admins)", response: withErrors({ 200: Type.Object({ items: Type.Array(AgreementBody) }) }) },
   }, async (req) => {
-    const { user: u } = authOf(req);
-    const s = await gw.access.subject(u.id);
-    const items: Agreement[] = u.role === 'auditor' || u.role === 'system_admin' || !s?.stationId
-      ? await gw.repos.agreements.list()
-      : await gw.repos.agreements.forJurisdiction(s.stationId);
+    const s = await gw.access.subject(authOf(req).user.id);
+    const which = s ? scope(s).agreements() : null;
+    const items: Agreement[] = !which ? [] : 'all' in which ? await gw.repos.agreements.list() : await gw.repos.agreements.forJurisdiction(which.stationId);
     return { items };
   });
 }
