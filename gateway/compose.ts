@@ -111,6 +111,9 @@ export async function composeGateway(opts: { config: Config; db: Db; log: Logger
   const sweep = setInterval(() => void grants.expireDue().catch((err: unknown) => log.warn({ err }, 'grant expiry sweep failed')), 15_000);
   sweep.unref();
   closers.push(async () => clearInterval(sweep));
+  const housekeeping = setInterval(() => void accounts.prune().catch((err: unknown) => log.warn({ err }, 'account housekeeping failed')), 3_600_000);
+  housekeeping.unref();
+  closers.push(async () => clearInterval(housekeeping));
 
   return {
     config,

@@ -83,6 +83,19 @@ describe('revocation is durable', () => {
   });
 });
 
+describe('housekeeping', () => {
+  it('prunes login attempts after a day and revocations after a week, never those a live token could need', async () => {
+    const count = async (table: string) => (await t.tdb.superDb.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]!.n;
+    const before = await count('revocations');
+    expect(before).toBeGreaterThan(0);
+    await t.gw.accounts.prune();
+    expect(await count('revocations')).toBe(before);
+    await t.gw.accounts.prune(new Date(Date.now() + 8 * 86_400_000));
+    expect(await count('revocations')).toBe(0);
+    expect(await count('login_attempts')).toBe(0);
+  });
+});
+
 describe('a password reset ends everything the old password opened', () => {
   it('the admin resets an officer’s password: play tokens die (here and after a restart), media is told, the events socket closes, the old session is refused', async () => {
     const admin = await t.login('admin');

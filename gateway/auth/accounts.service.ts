@@ -10,6 +10,7 @@ import type { EventPublisher } from '../events/types.ts';
 import { usersRepository, type User, type UsersRepository } from '../repositories/users.repository.ts';
 import { sessionsRepository } from '../repositories/sessions.repository.ts';
 import { revocationsRepository } from '../repositories/revocations.repository.ts';
+import { loginAttemptsRepository } from '../repositories/login-attempts.repository.ts';
 import { noticesRepository } from '../repositories/notices.repository.ts';
 import type { AuditRepository } from '../repositories/audit.repository.ts';
 import { hashPassword } from './passwords.ts';
@@ -39,6 +40,12 @@ export function accountsService(deps: { db: Db; users: UsersRepository; audit: A
   const { db, users, audit, bus } = deps;
 
   return {
+    /** Housekeeping: old login attempts and revocations no token can still be affected by. */
+    async prune(now = new Date()): Promise<number> {
+      const day = 86_400_000;
+      return (await loginAttemptsRepository(db).prune(new Date(now.getTime() - day))) + (await revocationsRepository(db).prune(new Date(now.getTime() - 7 * day)));
+    },
+
     async setDisabled(actor: Actor, userId: Uuid, disabled: boolean): Promise<User> {
       if (userId === actor.id) throw errors.badRequest('you cannot disable yourself');
       const at = await withTx(db, async (tx) => {

@@ -34,6 +34,11 @@ export function loginAttemptsRepository(db: Queryable) {
         [username, id],
       );
     },
+    /** Attempts older than every window that counts them (usernames nobody logs in as again would stay forever). */
+    async prune(before: Date, q: Queryable = db): Promise<number> {
+      const r = await q.query('DELETE FROM login_attempts WHERE at < $1', [before]);
+      return r.rowCount ?? 0;
+    },
   };
 }
 export type LoginAttemptsRepository = ReturnType<typeof loginAttemptsRepository>;

@@ -29,6 +29,11 @@ export function revocationsRepository(db: Queryable) {
       );
       return rows;
     },
+    /** Drops rows no token can still be affected by (kept a while longer for the record). */
+    async prune(before: Date, q: Queryable = db): Promise<number> {
+      const r = await q.query('DELETE FROM revocations WHERE at < $1', [before]);
+      return r.rowCount ?? 0;
+    },
   };
 }
 export type RevocationsRepository = ReturnType<typeof revocationsRepository>;

@@ -11,6 +11,7 @@ CREATE TABLE revocations (
   at      timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX revocations_at_idx ON revocations (at);
+-- (rows older than the longest play-token lifetime are kept a week for the record, then pruned)
 
 -- One row per login attempt, written before the password is checked: 'pending' until the hash answers.
 -- Lockout counts pending and failed rows; the per-account rate counts every row.
@@ -22,6 +23,7 @@ CREATE TABLE login_attempts (
   outcome   text NOT NULL DEFAULT 'pending' CHECK (outcome IN ('pending', 'fail', 'ok'))
 );
 CREATE INDEX login_attempts_user_at_idx ON login_attempts (username, at);
+CREATE INDEX login_attempts_at_idx ON login_attempts (at);
 
 -- Things a user must be told (an admin reset their password, their camera changed owner).
 CREATE TABLE user_notices (
