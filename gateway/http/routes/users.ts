@@ -14,6 +14,8 @@ const UserAdminBody = Type.Object({
   role: enumOf(ROLES),
   jurisdictionId: Uuid,
   disabled: Type.Boolean(),
+  /** False until a first password was set (owners enrolled from a CSV start without one). */
+  activated: Type.Boolean(),
 });
 
 export default async function userRoutes(app: TypedApp, gw: Gateway): Promise<void> {
