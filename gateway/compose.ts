@@ -24,6 +24,9 @@ import { grantsService } from './grants/grants.service.ts';
 import { auditCheckpointsRepository } from './repositories/audit-checkpoints.repository.ts';
 import { startCheckpointer } from './audit/checkpoints.ts';
 import { RefusalAggregator } from './audit/refusal-aggregator.ts';
+import type { CameraResource } from './domain/types.ts';
+import { noticesRepository } from './repositories/notices.repository.ts';
+import { accountsService } from './auth/accounts.service.ts';
 
 /** Builds every component from config and a database pool; the only place that wires them. */
 export async function composeGateway(opts: { config: Config; db: Db; log: Logger; ephemeralKeys?: boolean }) {
@@ -37,6 +40,7 @@ export async function composeGateway(opts: { config: Config; db: Db; log: Logger
     agreements: agreementsRepository(db),
     grants: grantsRepository(db),
     auditCheckpoints: auditCheckpointsRepository(db),
+    notices: noticesRepository(db),
   };
   const closers: Array<() => Promise<void>> = [];
   // One LISTEN connection per process: revocations, cache invalidations and ws events reach every gateway process.
@@ -44,7 +48,7 @@ export async function composeGateway(opts: { config: Config; db: Db; log: Logger
   await bus.start();
   closers.push(() => bus.close());
   const auth = authService({
-    users: repos.users, sessions: repos.sessions, audit: repos.audit, config: config.auth,
+    db, users: repos.users, sessions: repos.sessions, audit: repos.audit, config: config.auth,
     onLogout: (c) => void bus.publish('session', { op: 'logout', ...c, at: new Date().toISOString() }),
   });
   const jurisdictions = jurisdictionService({ repo: repos.jurisdictions, db });
@@ -66,7 +70,9 @@ export async function composeGateway(opts: { config: Config; db: Db; log: Logger
   // Events go out through the bus, which delivers locally at once and to other processes by NOTIFY.
   events.subscribe((e) => void bus.publish('event', e as unknown as Record<string, unknown>));
   cameraChangeListeners.add((cameraId) => void bus.publish('camera', { op: 'changed', cameraId }));
-  const hub = new EventHub(bus, log);
+  // Camera events are routed by scope(), which needs the camera's facts (the access runtime's cache, built below).
+  let cameraFacts: ((id: string) => Promise<CameraResource | null>) | null = null;
+  const hub = new EventHub(bus, log, { camera: async (id) => (cameraFacts ? cameraFacts(id) : null) });
   closers.push(async () => hub.close());
 
   const cipher = credentialCipherFrom(config, { ephemeral: opts.ephemeralKeys ?? config.profile === 'test' });
@@ -99,11 +105,13 @@ export async function composeGateway(opts: { config: Config; db: Db; log: Logger
     },
   });
   closers.push(() => access.close());
+  cameraFacts = (id) => access.camera(id);
   const grants = grantsService({
     db, log, grants: repos.grants, agreements: repos.agreements, cameras: repos.cameras, users: repos.users,
     jurisdictions: repos.jurisdictions, audit: repos.audit, access, events, bus,
     config: { villageCommitteeMayView: config.access.villageCommitteeMayView, requestTtlMinutes: 24 * 60, maxCameras: 500 },
   });
+  const accounts = accountsService({ db, users: repos.users, audit: repos.audit, bus, events });
   const playTokens = playTokenService({ access, grants: repos.grants, audit: repos.audit, ttlSeconds: config.access.playTokenTtlSeconds });
   // Every process sweeps; rows are claimed with SKIP LOCKED, so they never expire a grant twice.
   const sweep = setInterval(() => void grants.expireDue().catch((err: unknown) => log.warn({ err }, 'grant expiry sweep failed')), 15_000);
@@ -120,6 +128,9 @@ export async function composeGateway(opts: { config: Config; db: Db; log: Logger
     write: (rows) => repos.audit.append(rows).catch((err: unknown) => log.error({ err }, 'audit of aggregated refusals failed')),
   });
   closers.push(() => refusals.close());
+  const housekeeping = setInterval(() => void accounts.prune().catch((err: unknown) => log.warn({ err }, 'account housekeeping failed')), 3_600_000);
+  housekeeping.unref();
+  closers.push(async () => clearInterval(housekeeping));
 
   return {
     config,
@@ -139,6 +150,7 @@ export async function composeGateway(opts: { config: Config; db: Db; log: Logger
     playTokens,
     checkpointer,
     refusals,
+    accounts,
     onCameraChanged(fn: (cameraId: string) => void): () => void {
       cameraChangeListeners.add(fn);
       return () => cameraChangeListeners.delete(fn);

@@ -50,6 +50,11 @@ export const errors = {
   // the database or the revocation feed is down: retry shortly
   databaseUnavailable: make('database_unavailable', 503),
   revocationsUnavailable: make('revocations_unavailable', 503),
+  // revocation and grants (trust-revoke)
+  rateLimited: make('rate_limited', 429),
+  grantAmbiguous: make('grant_ambiguous', 409),
+  grantAlreadyReviewed: make('grant_already_reviewed', 409),
+  notActivatable: make('account_already_active', 403),
 } as const;
 
 export function isAppError(e: unknown): e is AppError {

@@ -147,7 +147,7 @@ describe('deciding: wrong station, twice, expired, concurrent', () => {
     expect((await api('qingshuihe.duty', 'POST', `/grants/${g.id}/revoke`, { reason: 'x' })).body.error.code).toBe('not_approver');
     expect((await api('chengguan.investigator', 'POST', `/grants/${g.id}/revoke`, { reason: 'x' })).body.error.code).toBe('not_approver');
     const w = await api('shouzhang.investigator', 'POST', `/grants/${g.id}/revoke`, { reason: 'case closed' });
-    expect(w.body.state).toBe('withdrawn');
+    expect(w.body.grant.state).toBe('withdrawn');
     expect(t.gw.access.revocations.isGrantRevoked(g.id)).toBe(true);
     expect((await api('chengguan.duty', 'POST', `/grants/${g.id}/revoke`, { reason: 'x' })).body.error.code).toBe('grant_not_pending');
   });

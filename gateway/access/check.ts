@@ -17,6 +17,7 @@ export const CHECK_REASONS = {
   grant_revoked: 'The grant was revoked.',
   token_revoked: 'The play token was revoked.',
   user_disabled: 'The user account is disabled.',
+  credentials_reset: 'The user’s password was reset after this play token was issued.',
   session_logged_out: 'The session that issued this play token has logged out.',
   unknown_user: 'The token’s user does not exist.',
   unknown_camera: 'No such camera.',

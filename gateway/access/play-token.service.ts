@@ -7,12 +7,16 @@ import type { GrantsRepository } from '../repositories/grants.repository.ts';
 import { decide } from './policy.ts';
 import { toGrantView, type AccessRuntime } from './runtime.ts';
 import type { PlayClaims } from './tokens.ts';
+import { canonicalCaseNumber } from '../domain/case-number.ts';
+import { pickGrant } from './grant-choice.ts';
 
 export interface PlayTokenRequest {
   cameraId: Uuid;
   action: Action;
   footage?: TimeWindow | null;
   grantId?: Uuid | null;
+  /** Narrows the grants considered to one case, when no grantId is given. */
+  caseNo?: string | null;
 }
 
 export interface IssuedPlayToken {
@@ -46,22 +50,23 @@ export function playTokenService(deps: { access: AccessRuntime; grants: GrantsRe
       } else {
         decision = decide(subject, req.action, camera, context);
         if (!decision.allow) {
-          // Any approved grant of this user for this camera and action will do; the first that allows wins.
-          let firstRefusal: { d: Decision; view: ReturnType<typeof toGrantView> } | null = null;
-          for (const g of await grants.usable(user.id, req.cameraId, req.action, now)) {
+          const caseNo = req.caseNo ? canonicalCaseNumber(req.caseNo) : null;
+          const candidates = (await grants.usable(user.id, req.cameraId, req.action, now)).filter((g) => caseNo === null || g.caseNo === caseNo);
+          const pick = pickGrant(candidates.map((g) => {
             const view = toGrantView(g);
-            const d = decide(subject, req.action, camera, { ...context, grant: view });
-            if (d.allow) {
-              decision = d;
-              grant = view;
-              break;
-            }
-            firstRefusal ??= { d, view };
+            return { view, decision: decide(subject, req.action, camera, { ...context, grant: view }) };
+          }));
+          if (pick.kind === 'ambiguous') {
+            // Which case a view is audited under is the officer's statement, not ours to guess.
+            await audit.append({
+              action: AUDIT.playToken, outcome: 'deny', actorUserId: user.id, actorName: user.username, cameraId: camera.id, stationId: camera.stationId,
+              reason: 'grant_ambiguous', details: { playAction: req.action, grants: pick.grants },
+            });
+            throw errors.grantAmbiguous('more than one case has a grant for this camera: name the grant (grantId) or the case (caseNo)', { reason: 'grant_ambiguous', grants: pick.grants });
           }
-          // Refused under a grant: report and audit that grant's reason (e.g. footage outside its window).
-          if (!decision.allow && firstRefusal) {
-            decision = firstRefusal.d;
-            grant = firstRefusal.view;
+          if (pick.kind !== 'none') {
+            decision = pick.decision;
+            grant = pick.view;
           }
         }
       }

@@ -43,7 +43,31 @@ describe('RevocationRegistry', () => {
     expect(r.isRevoked(claims({ iat: iatAt(10) }))?.reason).toBe('user_disabled'); // same second counts as before
     expect(r.isRevoked(claims({ iat: iatAt(11) }))).toBeNull();
     r.enableUser('u1');
-    expect(r.isRevoked(claims({ iat: iatAt(5) }))).toBeNull();
+    // Re-enabling must not revive tokens issued before the disable.
+    expect(r.isRevoked(claims({ iat: iatAt(5) }))?.reason).toBe('user_disabled');
+    expect(r.isRevoked(claims({ iat: iatAt(11) }))).toBeNull();
+  });
+
+  it('a password reset kills every token the user held until then, whatever the session', () => {
+    const r = new RevocationRegistry();
+    r.resetCredentials('u1', t(10));
+    expect(r.isRevoked(claims({ iat: iatAt(5), sid: 'other' }))?.reason).toBe('credentials_reset');
+    expect(r.isRevoked(claims({ iat: iatAt(11) }))).toBeNull();
+    expect(r.isRevoked(claims({ sub: 'u2' }))).toBeNull();
+  });
+
+  it('loads stored revocations (as read from the database at start)', () => {
+    const r = new RevocationRegistry();
+    r.load([
+      { kind: 'session', key: 's1', reason: 'session_logged_out', at: t(10) },
+      { kind: 'user', key: 'u2', reason: 'user_disabled', at: t(10) },
+      { kind: 'user', key: 'u3', reason: 'credentials_reset', at: t(10) },
+      { kind: 'token', key: 'j9', reason: 'token_revoked', at: t(10) },
+    ]);
+    expect(r.isRevoked(claims())?.reason).toBe('session_logged_out');
+    expect(r.isRevoked(claims({ sub: 'u2', sid: 'x' }))?.reason).toBe('user_disabled');
+    expect(r.isRevoked(claims({ sub: 'u3', sid: 'x' }))?.reason).toBe('credentials_reset');
+    expect(r.isRevoked(claims({ sub: 'u4', sid: 'x', jti: 'j9' }))?.reason).toBe('token_revoked');
   });
 
   it('logging out a session kills that session’s tokens only', () => {

@@ -2,7 +2,7 @@
 // (LISTEN/NOTIFY) elsewhere. Entries are forgotten once every token they could affect has expired.
 import { MAX_PLAY_TOKEN_TTL_SECONDS, type PlayClaims } from './tokens.ts';
 
-export type RevocationReason = 'grant_revoked' | 'token_revoked' | 'user_disabled' | 'session_logged_out';
+export type RevocationReason = 'grant_revoked' | 'token_revoked' | 'user_disabled' | 'credentials_reset' | 'session_logged_out';
 
 export interface RevocationHit {
   reason: RevocationReason;
@@ -26,6 +26,7 @@ export class RevocationRegistry {
   private readonly grants = new Map<string, number>();
   private readonly tokens = new Map<string, number>();
   private readonly users = new Map<string, number>();
+  private readonly resets = new Map<string, number>();
   private readonly sessions = new Map<string, number>();
   readonly retentionMs: number;
 
@@ -45,9 +46,15 @@ export class RevocationRegistry {
     record(this.users, userId, at.getTime());
     this.pruneOnWrite(at.getTime());
   }
-  /** Re-enabling only matters for tokens issued later; older tokens stay dead (they compare by iat). */
-  enableUser(userId: string): void {
-    this.users.delete(userId);
+  /**
+   * Re-enabling changes nothing here: tokens issued before the disable stay dead (they compare by iat),
+   * tokens issued after it were never affected.
+   */
+  enableUser(_userId: string): void {}
+  /** A password reset: every token the user held until now is dead, like a disable that needs no enable. */
+  resetCredentials(userId: string, at: Date): void {
+    record(this.resets, userId, at.getTime());
+    this.pruneOnWrite(at.getTime());
   }
   logoutSession(sessionId: string, at: Date): void {
     record(this.sessions, sessionId, at.getTime());
@@ -65,6 +72,8 @@ export class RevocationRegistry {
     const issuedMs = claims.iat * 1000;
     const userAt = this.users.get(claims.sub);
     if (userAt !== undefined && issuedMs <= userAt) return { reason: 'user_disabled', at: userAt };
+    const resetAt = this.resets.get(claims.sub);
+    if (resetAt !== undefined && issuedMs <= resetAt) return { reason: 'credentials_reset', at: resetAt };
     if (claims.sid !== undefined) {
       const sessionAt = this.sessions.get(claims.sid);
       if (sessionAt !== undefined && issuedMs <= sessionAt) return { reason: 'session_logged_out', at: sessionAt };
@@ -86,11 +95,21 @@ export class RevocationRegistry {
   /** Forget entries older than the retention. Cheap: stops at the first entry still needed. */
   prune(now: Date): number {
     const cutoff = now.getTime() - this.retentionMs;
-    return prune(this.grants, cutoff) + prune(this.tokens, cutoff) + prune(this.users, cutoff) + prune(this.sessions, cutoff);
+    return prune(this.grants, cutoff) + prune(this.tokens, cutoff) + prune(this.users, cutoff) + prune(this.resets, cutoff) + prune(this.sessions, cutoff);
+  }
+
+  /** Replays stored revocations (oldest first), e.g. at start or after the bus reconnects. */
+  load(stored: Iterable<{ kind: 'user' | 'session' | 'token'; key: string; reason: string; at: Date }>): void {
+    for (const r of stored) {
+      if (r.kind === 'session') this.logoutSession(r.key, r.at);
+      else if (r.kind === 'token') this.revokeToken(r.key, r.at);
+      else if (r.reason === 'credentials_reset') this.resetCredentials(r.key, r.at);
+      else this.disableUser(r.key, r.at);
+    }
   }
 
   size(): { grants: number; tokens: number; users: number; sessions: number } {
-    return { grants: this.grants.size, tokens: this.tokens.size, users: this.users.size, sessions: this.sessions.size };
+    return { grants: this.grants.size, tokens: this.tokens.size, users: this.users.size + this.resets.size, sessions: this.sessions.size };
   }
 }
 

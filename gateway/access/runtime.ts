@@ -12,6 +12,7 @@ import type { UsersRepository } from '../repositories/users.repository.ts';
 import { toCameraResource, type CamerasRepository } from '../repositories/cameras.repository.ts';
 import type { Grant, GrantsRepository } from '../repositories/grants.repository.ts';
 import { signingKeysRepository } from '../repositories/signing-keys.repository.ts';
+import { revocationsRepository } from '../repositories/revocations.repository.ts';
 import type { JurisdictionsRepository } from '../repositories/jurisdictions.repository.ts';
 import type { CredentialCipher } from '../cameras/credentials.ts';
 import { subjectOf } from '../services/subjects.ts';
@@ -38,7 +39,7 @@ export interface Authorization {
 
 /** What a media edge needs to close open sessions. Match on any field given. */
 export interface RevocationNotice {
-  reason: 'grant_revoked' | 'grant_expired' | 'user_disabled' | 'session_logged_out' | 'camera_changed' | 'revocations_unavailable';
+  reason: 'grant_revoked' | 'grant_expired' | 'user_disabled' | 'credentials_reset' | 'session_logged_out' | 'camera_changed' | 'revocations_unavailable';
   /** 'all': every open session closes (this process can no longer hear revocations). */
   kind?: 'all';
   grantIds?: Uuid[];
@@ -162,6 +163,8 @@ export async function createAccessRuntime(deps: {
   async function loadRevocations(): Promise<void> {
     const since = new Date(Date.now() - revocations.retentionMs);
     for (const r of await deps.grants.revokedSince(since)) revocations.revokeGrant(r.id, r.at);
+    // Logouts, disables and password resets survive a restart: the registry is rebuilt from the table.
+    revocations.load(await revocationsRepository(db).since(since));
   }
   await loadRevocations();
 
@@ -197,6 +200,9 @@ export async function createAccessRuntime(deps: {
           notify({ reason: 'user_disabled', userId: String(d.userId), at });
         } else if (d.op === 'enabled') {
           revocations.enableUser(String(d.userId));
+        } else if (d.op === 'credentials_reset') {
+          revocations.resetCredentials(String(d.userId), at);
+          notify({ reason: 'credentials_reset', userId: String(d.userId), at });
         }
         break;
       case 'session':

@@ -105,6 +105,17 @@ describe('play tokens', () => {
     expect(await codeOf(verifyPlayToken(ring, none, { now: NOW }))).toBe('token_invalid');
   });
 
+  it('refuses a validly signed token issued in the future beyond the leeway (it would escape iat-based revocation)', async () => {
+    const { token } = await issuePlayToken(ring, INPUT, 300, { now: later(600) });
+    expect(await codeOf(verifyPlayToken(ring, token, { now: NOW, leewaySeconds: 5 }))).toBe('token_invalid');
+    const near = await issuePlayToken(ring, INPUT, 300, { now: later(3) });
+    expect(await codeOf(verifyPlayToken(ring, near.token, { now: NOW, leewaySeconds: 5 }))).toBe('ok');
+    // Not even from the cache of the process that signed it.
+    const cache = new VerifiedTokenCache();
+    const cached = await issuePlayToken(ring, INPUT, 300, { now: later(600), cache });
+    expect(await codeOf(verifyPlayToken(ring, cached.token, { now: NOW, leewaySeconds: 5, cache }))).toBe('token_invalid');
+  });
+
   it('refuses to issue over-long or malformed tokens', async () => {
     expect(await codeOf(issuePlayToken(ring, INPUT, MAX_PLAY_TOKEN_TTL_SECONDS + 1))).toBe('validation_failed');
     expect(await codeOf(issuePlayToken(ring, INPUT, 0))).toBe('validation_failed');

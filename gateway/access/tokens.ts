@@ -231,7 +231,7 @@ export async function verifyPlayToken(keys: VerificationKeys, token: string, opt
   const nowSec = opts.now.getTime() / 1000;
   if (opts.cache) {
     const hit = opts.cache.get(token, keys, nowSec, leeway);
-    if (hit !== undefined) return hit;
+    if (hit !== undefined) return notFromTheFuture(hit, nowSec, leeway);
   }
   let kid = '';
   let payload: unknown;
@@ -262,7 +262,16 @@ export async function verifyPlayToken(keys: VerificationKeys, token: string, opt
   const claims = payload as PlayClaims;
   const problem = claimsProblem(claims);
   if (problem) throw errors.tokenInvalid(`Play token: ${problem}.`);
+  notFromTheFuture(claims, nowSec, leeway);
   opts.cache?.set(token, kid, claims);
+  return claims;
+}
+
+/** Revocation compares iat: a token "issued" after now would outlive every logout and disable. */
+function notFromTheFuture(claims: PlayClaims, nowSec: number, leewaySeconds: number): PlayClaims {
+  if (!(typeof claims.iat === 'number' && Number.isFinite(claims.iat)) || claims.iat > nowSec + leewaySeconds) {
+    throw errors.tokenInvalid('Play token is issued in the future.', { reason: 'token_iat_future' });
+  }
   return claims;
 }
 

@@ -32,6 +32,8 @@ export const AUDIT = {
   grantWithdraw: 'grant.withdraw',
   grantReview: 'grant.review',
   grantExpire: 'grant.expire',
+  /** The first requester withdrew; a joined request took the lead or stands alone. */
+  grantHandOver: 'grant.hand_over',
   // video: every byte that leaves the gateway
   playToken: 'play.token',
   liveOpen: 'video.live.open',

@@ -4,6 +4,7 @@ import { AppError } from '../errors.ts';
 import type { CamerasRepository } from '../repositories/cameras.repository.ts';
 import type { EnrolmentService, EnrolInput } from './enrolment.service.ts';
 import { parseCameraCsv, type CsvRow } from './csv.ts';
+import type { RowDiff } from './row-diff.ts';
 import type { Queryable } from '../db/pool.ts';
 
 export type RowStatus = 'enrolled' | 'updated' | 'unchanged' | 'rejected' | 'valid';
@@ -17,7 +18,13 @@ export interface RowResult {
   cameraId?: string;
   code?: string;
   reason?: string;
+  /** Already-enrolled camera: the fields this row changes (dry run: would change). */
+  changes?: string[];
+  /** The row names a different owner: their account, a new consent, and the old owner loses the camera. */
+  ownerChange?: { from: string | null; to: string };
 }
+
+const changesOf = (d: RowDiff) => ({ changes: d.fields, ...(d.ownerChange && { ownerChange: { from: d.ownerChange.fromUsername, to: d.ownerChange.toUsername } }) });
 
 export interface BulkProgress {
   done: number;
@@ -122,14 +129,18 @@ export async function runBulkEnrolment(
     try {
       const existing = await deps.cameras.byEndpoint(input.host, input.port);
       if (opts.dryRun) {
-        if (existing) await deps.enrolment.mayManage(actor, existing.id);
+        const diff = existing ? await deps.enrolment.diffRow(actor, existing, input) : null;
         await deps.enrolment.authorise(actor, input);
         if (!existing) await deps.enrolment.probe(input);
-        return finish({ ...base, status: 'valid', ...(existing ? { cameraId: existing.id, reason: 'already enrolled; a commit updates it if the row differs' } : {}) });
+        if (!existing || !diff) return finish({ ...base, status: 'valid' });
+        const reason = diff.ownerChange
+          ? `already enrolled; a commit gives it to a new owner (${diff.ownerChange.toUsername}) with a new consent, and ${diff.ownerChange.fromUsername ?? 'the old owner'} loses it`
+          : diff.fields.length ? `already enrolled; a commit changes: ${diff.fields.join(', ')}` : 'already enrolled; nothing to change';
+        return finish({ ...base, status: 'valid', cameraId: existing.id, reason, ...changesOf(diff) });
       }
       if (existing) {
-        const status = await deps.enrolment.updateFromRow(actor, existing, input);
-        return finish({ ...base, status, cameraId: existing.id });
+        const { status, diff } = await deps.enrolment.updateFromRow(actor, existing, input);
+        return finish({ ...base, status, cameraId: existing.id, ...(status === 'updated' && changesOf(diff)) });
       }
       const cam = await deps.enrolment.enrol(actor, input);
       finish({ ...base, status: 'enrolled', cameraId: cam.id });

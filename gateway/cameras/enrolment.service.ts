@@ -14,6 +14,9 @@ import type { EventPublisher } from '../events/types.ts';
 import type { CredentialCipher } from './credentials.ts';
 import { deviceIdPrefix } from './device-id.ts';
 import { mediaPortRules, type MediaPortPolicy } from './media-ports.ts';
+import { diffRow, ownerUsernameFor, type RowDiff } from './row-diff.ts';
+import { noticesRepository } from '../repositories/notices.repository.ts';
+import { AUDIT } from '../audit/actions.ts';
 import { OnvifError, type ProbeOptions, type ProbeResult } from '../../camera-adapters/onvif/index.ts';
 
 export interface EnrolInput {
@@ -144,7 +147,7 @@ export function enrolmentService(deps: EnrolmentDeps) {
     if (i.ownerClass !== 'household') return null;
     if (i.ownerUserId) return i.ownerUserId;
     const phone = i.ownerPhone!.replace(/[^0-9+]/g, '');
-    const username = `owner-${phone.replace(/\+/g, '')}`;
+    const username = ownerUsernameFor(phone);
     const users = usersRepository(tx);
     const existing = await users.byUsername(username);
     if (existing) return existing.id;
@@ -209,49 +212,71 @@ export function enrolmentService(deps: EnrolmentDeps) {
       return (await cameras.byId(id))!;
     },
 
-    /** Applies a CSV row to an already-enrolled camera; returns whether anything changed. */
-    async updateFromRow(actor: Subject & { username?: string }, existing: Camera, i: EnrolInput): Promise<'updated' | 'unchanged'> {
+    /** What a CSV row would change on an already-enrolled camera (the dry run shows it per row). */
+    async diffRow(actor: Subject, existing: Camera, i: EnrolInput): Promise<RowDiff> {
       await mustManage(actor, existing.id);
-      // Unreadable stored credentials (credentials_unreadable) are replaced by the row's: that is how they get fixed.
-      let creds: { username: string; password: string } | null = null;
-      try {
-        creds = cipher.decrypt(existing.credentialsEnc);
-      } catch {
-        creds = null;
-      }
-      const credsChanged = !creds || creds.username !== i.username || creds.password !== i.password;
+      return diffFor(existing, i);
+    },
+
+    /**
+     * Applies a CSV row to an already-enrolled camera. A different owner (another phone) is a new owner account and a
+     * new consent record; the old owner loses the camera (access follows ownerUserId) and is told.
+     */
+    async updateFromRow(actor: Subject & { username?: string }, existing: Camera, i: EnrolInput): Promise<{ status: 'updated' | 'unchanged'; diff: RowDiff }> {
+      await mustManage(actor, existing.id);
+      const diff = await diffFor(existing, i);
+      if (diff.fields.length === 0) return { status: 'unchanged', diff };
+      const changed = new Set(diff.fields);
       const patch: Record<string, unknown> = {};
-      if (i.name && i.name !== existing.name) patch.name = i.name;
-      if ((i.address ?? null) !== existing.address) patch.address = i.address ?? null;
-      if ((i.ownerName ?? null) !== existing.ownerName) patch.ownerName = i.ownerName ?? null;
-      if ((i.ownerPhone ?? null) !== existing.ownerPhone) patch.ownerPhone = i.ownerPhone ?? null;
-      if (Math.abs(i.lat - existing.lat) > 1e-9 || Math.abs(i.lon - existing.lon) > 1e-9) {
+      if (changed.has('name')) patch.name = i.name;
+      if (changed.has('address')) patch.address = i.address ?? null;
+      if (changed.has('ownerName')) patch.ownerName = i.ownerName ?? null;
+      if (changed.has('ownerPhone')) patch.ownerPhone = i.ownerPhone ?? null;
+      if (changed.has('location')) {
         const where = await this.authorise(actor, i);
         Object.assign(patch, { lat: i.lat, lon: i.lon, stationId: where.station!.id, villageId: where.village?.id ?? null });
       }
-      const sharingChanged = existing.ownerClass === 'household' && i.sharingMode && i.sharingMode !== existing.sharingMode;
+      const sharingChanged = changed.has('sharingMode');
       if (sharingChanged) patch.sharingMode = i.sharingMode;
       const ports = i.mediaPorts ? [...new Set(i.mediaPorts)].sort((a, b) => a - b) : null;
-      const portsChanged = ports !== null && ports.join(',') !== [...existing.mediaPorts].sort((a, b) => a - b).join(',');
-      if (portsChanged) patch.mediaPorts = ports;
-      let probed: ProbeResult | null = null;
-      if (credsChanged || portsChanged) {
-        probed = await probe({ ...i, mediaPorts: ports ?? existing.mediaPorts });
+      if (changed.has('mediaPorts')) patch.mediaPorts = ports;
+      if (changed.has('credentials') || changed.has('mediaPorts')) {
+        const probed = await probe({ ...i, mediaPorts: ports ?? existing.mediaPorts });
         Object.assign(patch, { credentialsEnc: cipher.encrypt({ username: i.username, password: i.password }), profiles: profilesOf(probed), deviceInfo: { ...probed.device } });
       }
-      if (Object.keys(patch).length === 0) return 'unchanged';
+      const oldOwner = existing.ownerUserId;
       await withTx(db, async (tx) => {
-        await camerasRepository(tx).update(existing.id, patch as never, tx);
-        if (sharingChanged) {
-          await camerasRepository(tx).addConsent({ cameraId: existing.id, sharingMode: i.sharingMode!, consentDate: i.consentDate!, recordedBy: actor.userId, documentRef: i.consentDocumentRef ?? null }, tx);
+        const repo = camerasRepository(tx);
+        let newOwner: Uuid | null = null;
+        if (diff.ownerChange) {
+          const villageId = (patch.villageId as Uuid | null | undefined) ?? existing.villageId;
+          const stationId = (patch.stationId as Uuid | undefined) ?? existing.stationId;
+          newOwner = await ownerFor(i, villageId, stationId, tx);
+          patch.ownerUserId = newOwner;
+          // The old owner's sharing choice is theirs: the new owner's consent is taken from the row.
+          patch.sharingMode = i.sharingMode;
+          patch.delegatedToCommittee = i.delegatedToCommittee ?? false;
+        }
+        await repo.update(existing.id, patch as never, tx);
+        if (diff.ownerChange || sharingChanged) {
+          await repo.addConsent({ cameraId: existing.id, sharingMode: i.sharingMode!, consentDate: i.consentDate!, recordedBy: actor.userId, documentRef: i.consentDocumentRef ?? null, ownerUserId: newOwner ?? existing.ownerUserId }, tx);
+        }
+        if (diff.ownerChange) {
+          await audit.append({
+            action: AUDIT.cameraOwnerChange, outcome: 'ok', actorUserId: actor.userId, actorName: actor.username ?? null, cameraId: existing.id, stationId: existing.stationId,
+            details: { fromUserId: oldOwner, fromUsername: diff.ownerChange.fromUsername, toUserId: newOwner, toUsername: diff.ownerChange.toUsername, sharingMode: i.sharingMode, consentDate: i.consentDate },
+          }, tx);
+          if (oldOwner) {
+            await noticesRepository(tx).add({ userId: oldOwner, kind: 'camera_owner_changed', actorUserId: actor.userId, message: `Camera “${existing.name}” is now registered to its new owner; you no longer see it or decide on requests for it.` }, tx);
+          }
         }
         await audit.append({
           action: 'camera.update', outcome: 'ok', actorUserId: actor.userId, actorName: actor.username ?? null, cameraId: existing.id, stationId: existing.stationId,
-          details: { fields: Object.keys(patch).map((k) => (k === 'credentialsEnc' ? 'credentials' : k)) },
+          details: { fields: diff.fields },
         }, tx);
       });
-      if (sharingChanged || patch.stationId) deps.onCameraChanged?.(existing.id);
-      return 'updated';
+      if (sharingChanged || diff.ownerChange || patch.stationId) deps.onCameraChanged?.(existing.id);
+      return { status: 'updated', diff };
     },
 
     /** Probes again; `mediaPorts`, when given, replaces the camera's own media ports if the probe passes with them. */
@@ -295,15 +320,15 @@ export function enrolmentService(deps: EnrolmentDeps) {
     },
 
     /** Owner (or delegated committee / station) changes the sharing mode with a new consent record. */
-    async setSharing(actor: Subject & { username?: string }, id: Uuid, s: { sharingMode: SharingMode; consentDate: string; documentRef?: string | null; delegatedToCommittee?: boolean }): Promise<Camera> {
+    async setSharing(actor: Subject & { username?: string }, id: Uuid, s: { sharingMode: SharingMode; consentDate: string; documentRef?: string | null; delegatedToCommittee?: boolean; emergencyBypass?: boolean }): Promise<Camera> {
       const cam = await mustManage(actor, id);
       if (cam.ownerClass !== 'household') throw errors.validation('only household cameras have a sharing mode');
       if (!DATE_RE.test(s.consentDate)) throw errors.validation(`consent date '${s.consentDate}' is not YYYY-MM-DD`);
       await withTx(db, async (tx) => {
         const repo = camerasRepository(tx);
         await repo.update(id, { sharingMode: s.sharingMode, ...(s.delegatedToCommittee !== undefined ? { delegatedToCommittee: s.delegatedToCommittee } : {}) }, tx);
-        await repo.addConsent({ cameraId: id, sharingMode: s.sharingMode, consentDate: s.consentDate, recordedBy: actor.userId, documentRef: s.documentRef ?? null }, tx);
-        await audit.append({ action: 'camera.sharing', outcome: 'ok', actorUserId: actor.userId, actorName: actor.username ?? null, cameraId: id, stationId: cam.stationId, details: { from: cam.sharingMode, to: s.sharingMode, consentDate: s.consentDate } }, tx);
+        await repo.addConsent({ cameraId: id, sharingMode: s.sharingMode, consentDate: s.consentDate, recordedBy: actor.userId, documentRef: s.documentRef ?? null, emergencyBypass: s.emergencyBypass ?? false, ownerUserId: cam.ownerUserId }, tx);
+        await audit.append({ action: 'camera.sharing', outcome: 'ok', actorUserId: actor.userId, actorName: actor.username ?? null, cameraId: id, stationId: cam.stationId, details: { from: cam.sharingMode, to: s.sharingMode, consentDate: s.consentDate, emergencyBypass: s.emergencyBypass ?? false } }, tx);
       });
       deps.onCameraChanged?.(id);
       return (await cameras.byId(id))!;
@@ -323,6 +348,22 @@ export function enrolmentService(deps: EnrolmentDeps) {
       return (await cameras.byId(id))!;
     },
   };
+
+  async function diffFor(existing: Camera, i: EnrolInput): Promise<RowDiff> {
+    // Unreadable stored credentials (credentials_unreadable) are replaced by the row's: that is how they get fixed.
+    let creds: { username: string; password: string } | null = null;
+    try {
+      creds = cipher.decrypt(existing.credentialsEnc);
+    } catch {
+      creds = null;
+    }
+    const credsChanged = !creds || creds.username !== i.username || creds.password !== i.password;
+    const current = existing.ownerUserId ? ((await deps.users.byId(existing.ownerUserId)) ?? null) : null;
+    const diff = diffRow(existing, i, current, credsChanged);
+    const ports = i.mediaPorts ? [...new Set(i.mediaPorts)].sort((a, b) => a - b) : null;
+    if (ports !== null && ports.join(',') !== [...existing.mediaPorts].sort((a, b) => a - b).join(',')) diff.fields.push('mediaPorts');
+    return diff;
+  }
 
   async function mustManage(actor: Subject, id: Uuid): Promise<Camera> {
     const cam = await cameras.byId(id);

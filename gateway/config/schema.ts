@@ -42,7 +42,11 @@ export const ConfigSchema = Type.Object(
         sessionTtlMinutes: Type.Integer({ minimum: 1, maximum: 7 * 24 * 60, default: 12 * 60 }),
         lockoutAttempts: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
         lockoutWindowMinutes: Type.Integer({ minimum: 1, maximum: 24 * 60, default: 15 }),
-        loginRatePerMinute: Type.Integer({ minimum: 1, maximum: 100_000, default: 30 }),
+        loginRatePerMinute: Type.Integer({ minimum: 1, maximum: 100_000, default: 30, description: 'Deprecated: the per-address limit is loginRatePerAddressPerMinute.' }),
+        /** Login attempts per source address per minute: high, a station's shift logs in behind one NAT. */
+        loginRatePerAddressPerMinute: Type.Integer({ minimum: 1, maximum: 100_000, default: 600 }),
+        /** Login attempts per account per minute, across every address and process. */
+        loginRatePerAccountPerMinute: Type.Integer({ minimum: 1, maximum: 10_000, default: 30 }),
       },
       { additionalProperties: false, default: {} },
     ),

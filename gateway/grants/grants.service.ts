@@ -6,8 +6,10 @@ import type { Db, Queryable } from '../db/pool.ts';
 import { withTx } from '../db/pool.ts';
 import type { Action, CameraResource, Subject, TimeWindow, Uuid } from '../domain/types.ts';
 import { decide } from '../access/policy.ts';
+import { scope, type GrantListView } from '../access/scope.ts';
 import type { AccessRuntime } from '../access/runtime.ts';
 import { errors, isAppError } from '../errors.ts';
+import { canonicalCaseNumber } from '../domain/case-number.ts';
 import { AUDIT, type AuditAction } from '../audit/actions.ts';
 import type { EventPublisher } from '../events/types.ts';
 import type { PgBus } from '../events/pg-bus.ts';
@@ -17,6 +19,8 @@ import { toCameraResource, type Camera, type CamerasRepository } from '../reposi
 import { grantsRepository, type Grant, type GrantPatch, type GrantsRepository } from '../repositories/grants.repository.ts';
 import type { UsersRepository } from '../repositories/users.repository.ts';
 import type { JurisdictionsRepository } from '../repositories/jurisdictions.repository.ts';
+import { ownRequest, planHandOver } from './hand-over.ts';
+import { effectiveFootage, routeCamera } from './planning.ts';
 import {
   FOOTAGE_ACTIONS,
   OWN_STATION_LIMITS,
@@ -76,6 +80,10 @@ export interface Plan {
   cameras: Camera[];
   groups: PlannedGroup[];
   excluded: ExcludedCamera[];
+  /** The footage window that will be asked for (clamped to now if it ended in the future). */
+  footage: TimeWindow | null;
+  /** What the gateway changed in the request, for the requester to read. */
+  notes: Array<{ code: string; message: string }>;
 }
 
 export interface GrantsConfig {
@@ -134,30 +142,33 @@ export function grantsService(deps: {
       throw errors.forbidden('only police users of a station request grants', { reason: 'role_cannot' });
     }
     const actions = [...new Set(input.actions)];
-    const footage = input.footage ?? null;
-    if (actions.some((a) => FOOTAGE_ACTIONS.has(a)) && !footage) throw errors.validation("playback and export need a 'footage' window");
-    if (footage && footage.from >= footage.to) throw errors.validation("'footage.from' must be before 'footage.to'");
+    if (actions.some((a) => FOOTAGE_ACTIONS.has(a)) && !input.footage) throw errors.validation("playback and export need a 'footage' window");
+    if (input.footage && input.footage.from >= input.footage.to) throw errors.validation("'footage.from' must be before 'footage.to'");
     if (input.live && input.live.from >= input.live.to) throw errors.validation("'live.from' must be before 'live.to'");
+    const { footage, note } = effectiveFootage(input.footage ?? null, now);
     const emergency = input.emergency === true;
     const { cameras, explicit } = await expand(input);
     if (cameras.length === 0) throw errors.validation('no cameras there', { reason: 'no_cameras' });
 
+    const ownerIds = [...new Set(cameras.map((c) => c.ownerUserId).filter((x): x is Uuid => x !== null))];
+    const activeOwners = ownerIds.length ? await deps.users.activeIds(ownerIds) : new Set<Uuid>();
+    const homeIds = cameras.filter((c) => c.ownerClass === 'household').map((c) => c.id);
+    const bypass = emergency && homeIds.length ? await deps.cameras.emergencyBypass(homeIds) : new Set<Uuid>();
+
     const excluded: ExcludedCamera[] = [];
-    const byStation = new Map<Uuid, Camera[]>();
+    const byStation = new Map<Uuid, Array<{ cam: Camera; to: 'station' | 'owner' }>>();
     for (const cam of cameras) {
-      const res = toCameraResource(cam);
-      // Already visible without a grant for every asked action: nothing to request.
-      if (actions.every((a) => decide(actor, a, res, ctx(now)).allow)) {
-        excluded.push({ cameraId: cam.id, reason: 'not_needed', message: 'You may already view this camera.' });
-        continue;
-      }
-      if (!res.enabled) {
-        if (explicit) throw errors.cameraNotRequestable(`camera ${cam.name} is disabled`, { cameraId: cam.id, reason: 'camera_disabled' });
-        excluded.push({ cameraId: cam.id, reason: 'camera_disabled', message: 'The camera is disabled.' });
+      const route = routeCamera(
+        { resource: toCameraResource(cam), ownerActive: cam.ownerUserId !== null && activeOwners.has(cam.ownerUserId), emergencyBypass: bypass.has(cam.id) },
+        { actor, actions, emergency, context: ctx(now) },
+      );
+      if ('excluded' in route) {
+        if (explicit && route.refuse) throw errors.cameraNotRequestable(`camera ${cam.name}: ${route.message}`, { cameraId: cam.id, reason: route.excluded });
+        excluded.push({ cameraId: cam.id, reason: route.excluded, message: route.message });
         continue;
       }
       const list = byStation.get(cam.stationId) ?? [];
-      list.push(cam);
+      list.push({ cam, to: route.to });
       byStation.set(cam.stationId, list);
     }
 
@@ -168,7 +179,8 @@ export function grantsService(deps: {
     }
 
     const groups: PlannedGroup[] = [];
-    for (const [stationId, cams] of byStation) {
+    for (const [stationId, routed] of byStation) {
+      const cams = routed.map((r) => r.cam);
       let agreement: Agreement | null = null;
       let limits: { lifetimeMinutes: number };
       if (stationId === actor.stationId) {
@@ -211,22 +223,11 @@ export function grantsService(deps: {
         limits = { lifetimeMinutes: r.lifetimeMinutes };
       }
 
-      // Approvers: the station's duty officers for police and village cameras; a home camera's owner (or the committee
-      // they delegated to) for every home camera. Emergency grants are reviewed by the station.
-      const stationCams: Camera[] = [];
+      // Approvers: the station's duty officers for police and village cameras (and emergencies, reviewed after);
+      // a home camera's owner, or the committee they delegated to, for every home camera.
+      const stationCams = routed.filter((r) => r.to === 'station').map((r) => r.cam);
       const ownerGroups = new Map<string, Camera[]>();
-      for (const cam of cams) {
-        if (emergency || cam.ownerClass !== 'household') {
-          stationCams.push(cam);
-          continue;
-        }
-        // 'station' consent covers the owning station only, so a partner's request goes to the owner like 'on_request'.
-        if (cam.ownerUserId === null && !cam.delegatedToCommittee) {
-          const message = 'This home camera has no owner account or delegated committee to approve requests.';
-          if (explicit) throw errors.cameraNotRequestable(message, { cameraId: cam.id, reason: 'no_approver' });
-          excluded.push({ cameraId: cam.id, reason: 'no_approver', message });
-          continue;
-        }
+      for (const { cam } of routed.filter((r) => r.to === 'owner')) {
         const key = `${cam.ownerUserId ?? ''}|${cam.delegatedToCommittee ? cam.villageId : ''}`;
         const list = ownerGroups.get(key) ?? [];
         list.push(cam);
@@ -249,7 +250,7 @@ export function grantsService(deps: {
       }
     }
     if (groups.length === 0) throw errors.validation('none of these cameras needs or allows a grant', { reason: 'nothing_to_request', excluded });
-    return { cameras, groups, excluded };
+    return { cameras, groups, excluded, footage, notes: note ? [{ code: note.code, message: note.message }] : [] };
   }
 
   /** Who gets a 'grant.requested' push. */
@@ -347,6 +348,27 @@ export function grantsService(deps: {
     return out;
   }
 
+  /**
+   * The first requester withdrew: the earliest open member takes the parent's place with its own request; the
+   * others re-join it when it covers what they asked for, else stand alone as their own request.
+   */
+  async function handOver(parent: Grant, tx: Queryable, actor: { id: Uuid; username: string }): Promise<Grant[]> {
+    const repo = grantsRepository(tx);
+    const open = (await repo.members(parent.id, tx, true)).filter((m) => OPEN.has(m.state));
+    const out: Grant[] = [];
+    let heir: Grant | null = null;
+    for (const m of open) {
+      const plan = planHandOver(heir, m);
+      const patch: GrantPatch = m.state === 'pending' && plan.parentId === null ? { parentId: null, ...ownRequest(m) } : { parentId: plan.parentId };
+      const updated = await repo.update(m.id, patch, tx);
+      await repo.addEvent({ grantId: m.id, actorId: actor.id, kind: plan.kind, fromState: m.state, toState: updated.state, note: null, details: { previousParentId: parent.id, parentId: plan.parentId } }, tx);
+      await audit.append(auditOf(updated, AUDIT.grantHandOver, actor, { reason: plan.kind, details: { previousParentId: parent.id } }), tx);
+      heir ??= updated;
+      out.push(updated);
+    }
+    return out;
+  }
+
   async function cameraResources(ids: Uuid[]): Promise<CameraResource[]> {
     const cams = await deps.cameras.list({ ids, includeRemoved: true, limit: ids.length });
     return cams.map(toCameraResource);
@@ -374,13 +396,16 @@ export function grantsService(deps: {
 
   return {
     /** Expands the selection and shows what would be sent, without writing anything. */
-    async preview(actorUserId: Uuid, input: GrantRequestInput, now = new Date()) {
+    async preview(actorUserId: Uuid, raw: GrantRequestInput, now = new Date()) {
+      const input = { ...raw, caseNo: canonicalCaseNumber(raw.caseNo) };
       const actor = await subjectOf(actorUserId);
       const p = await plan(actor, input, now);
       return p;
     },
 
-    async request(actorUser: { id: Uuid; username: string }, input: GrantRequestInput, now = new Date()) {
+    async request(actorUser: { id: Uuid; username: string }, raw: GrantRequestInput, now = new Date()) {
+      // Canonical before anything is audited, compared or stored: the same case always matches itself.
+      const input = { ...raw, caseNo: canonicalCaseNumber(raw.caseNo) };
       const actor = await subjectOf(actorUser.id);
       const refusalAudit = { action: AUDIT.grantRequest, actorUserId: actorUser.id, actorName: actorUser.username, caseNo: input.caseNo, windowFrom: input.footage?.from ?? null, windowTo: input.footage?.to ?? null, stationId: actor.stationId, details: { emergency: input.emergency === true, actions: input.actions } };
       let p: Plan;
@@ -395,11 +420,15 @@ export function grantsService(deps: {
       const batchId = randomUUID();
       const emergency = input.emergency === true;
       const actions = [...new Set(input.actions)];
-      const footage = input.footage ?? null;
+      const footage = p.footage;
       const wantsWatch = actions.some((a) => WATCH_ACTIONS.has(a));
 
       const results = await withTx(db, async (tx) => {
         const repo = grantsRepository(tx);
+        if (!emergency) {
+          // Sorted, so two requests spanning the same stations take the locks in the same order (no deadlock).
+          for (const stationId of [...new Set(p.groups.map((g) => g.ownerStationId))].sort()) await repo.lockCase(stationId, input.caseNo, tx);
+        }
         const out: Array<{ grant: Grant; dedup: DedupOutcome; joinedTo: Uuid | null; notify: 'requested' | 'emergency' | 'extended' | null }> = [];
         for (const g of p.groups) {
           const camIds = g.cameras.map((c) => c.id);
@@ -461,7 +490,7 @@ export function grantsService(deps: {
           events.publish({ type: 'grant.decided', userIds: [g.requesterUserId], payload: { ...summary(g), decision: 'approved' } });
         }
       }
-      return { batchId, grants: results.map((r) => ({ grant: r.grant, dedup: r.dedup, joinedTo: r.joinedTo })), excluded: p.excluded };
+      return { batchId, grants: results.map((r) => ({ grant: r.grant, dedup: r.dedup, joinedTo: r.joinedTo })), excluded: p.excluded, notes: p.notes };
 
       async function dedup(repo: GrantsRepository, tx: Queryable, g: PlannedGroup, camIds: Uuid[]) {
         const candidates = (await repo.openForCase(input.caseNo, g.ownerStationId, now, tx)).filter(
@@ -592,7 +621,7 @@ export function grantsService(deps: {
     /** The owning station (or the home camera's approver) revokes; the requester withdraws. Open sessions are closed everywhere. */
     async revoke(actorUser: { id: Uuid; username: string }, grantId: Uuid, reason: string, now = new Date()): Promise<Grant> {
       const actor = await subjectOf(actorUser.id);
-      const { grant, members, wasApproved } = await audited({ action: 'grant.revoke', actorUserId: actorUser.id, actorName: actorUser.username, grantId, stationId: actor.stationId }, async (tx) => {
+      const { grant, members, handedOver, wasApproved } = await audited({ action: 'grant.revoke', actorUserId: actorUser.id, actorName: actorUser.username, grantId, stationId: actor.stationId }, async (tx) => {
         const repo = grantsRepository(tx);
         const g = await repo.lock(grantId, tx);
         if (!g) throw errors.notFound('no such grant');
@@ -606,13 +635,21 @@ export function grantsService(deps: {
         const updated = await repo.update(g.id, { state, decisionReason: reason, ...(isRequester ? {} : { decidedBy: actor.userId }) }, tx);
         await repo.addEvent({ grantId: g.id, actorId: actor.userId, kind: state, fromState: g.state, toState: state, note: reason, details: {} }, tx);
         await audit.append(auditOf(updated, isRequester ? 'grant.withdraw' : 'grant.revoke', actorUser, { reason }), tx);
-        const ms = g.parentId ? [] : await syncMembers(updated, tx, actorUser, state);
-        return { grant: updated, members: ms, wasApproved: g.state === 'approved' };
+        // A withdrawal is the requester's own: those who joined keep their requests. A revocation ends them all.
+        const ms = g.parentId ? [] : isRequester ? [] : await syncMembers(updated, tx, actorUser, state);
+        const handedOver = !g.parentId && isRequester ? await handOver(updated, tx, actorUser) : [];
+        return { grant: updated, members: ms, handedOver, wasApproved: g.state === 'approved' };
       });
       const ids = [grant.id, ...members.map((m) => m.id)];
       await bus.publish('grant', { op: wasApproved ? 'revoked' : 'changed', grantIds: ids, at: now.toISOString() });
       const requesters = [...new Set([grant.requesterUserId, ...members.map((m) => m.requesterUserId)])];
       events.publish({ type: 'grant.revoked', userIds: requesters, stationIds: [grant.ownerStationId], roles: ['duty_officer'], payload: { ...summary(grant), reason, memberIds: members.map((m) => m.id) } });
+      if (handedOver.length) {
+        await bus.publish('grant', { op: 'changed', grantIds: handedOver.map((h) => h.id) });
+        for (const h of handedOver.filter((x) => x.parentId === null && x.state === 'pending')) {
+          events.publish({ type: 'grant.updated', ...(await approverAudience(h)), payload: { ...summary(h), previousParentId: grant.id } });
+        }
+      }
       return grant;
     },
 
@@ -625,7 +662,12 @@ export function grantsService(deps: {
         if (!g) throw errors.notFound('no such grant');
         const d = decide(actor, 'approve', { kind: 'station', id: g.ownerStationId }, ctx(now));
         if (!d.allow) throw errors.notApprover(`you may not review this grant: ${d.message}`, { reason: d.reason });
-        if (g.reviewState !== 'pending_review') throw errors.grantNotPending(g.emergency ? 'this emergency grant was already reviewed' : 'only emergency grants are reviewed', { reason: 'not_pending_review' });
+        if (g.emergency && g.reviewState !== 'pending_review') {
+          throw errors.grantAlreadyReviewed(`this emergency grant was already reviewed (${g.reviewState})`, {
+            reason: 'grant_already_reviewed', reviewState: g.reviewState, reviewedBy: g.reviewedBy, reviewedAt: g.reviewedAt?.toISOString() ?? null,
+          });
+        }
+        if (g.reviewState !== 'pending_review') throw errors.grantNotPending('only emergency grants are reviewed', { reason: 'not_emergency' });
         const revoke = verdict === 'misuse' && g.state === 'approved' && g.expiresAt > now;
         const updated = await repo.update(g.id, {
           reviewState: verdict, reviewedBy: actor.userId, reviewedAt: now, reviewNote: note,
@@ -664,36 +706,18 @@ export function grantsService(deps: {
     async byId(viewerUserId: Uuid, id: Uuid): Promise<Grant> {
       const viewer = await subjectOf(viewerUserId);
       const g = await deps.grants.byId(id);
-      if (!g) throw errors.notFound('no such grant');
-      const mayView =
-        g.requesterUserId === viewer.userId ||
-        viewer.role === 'auditor' ||
-        (viewer.role === 'duty_officer' && viewer.stationId === g.ownerStationId) ||
-        (g.approverUserId !== null && g.approverUserId === viewer.userId) ||
-        (viewer.role === 'village_committee' && g.approverVillageId !== null && g.approverVillageId === viewer.villageId);
-      if (!mayView) throw errors.notFound('no such grant');
+      if (!g || !scope(viewer).seesGrant(g)) throw errors.notFound('no such grant');
       return g;
     },
 
     /** 'mine': my requests; 'inbox': requests waiting for my decision; 'review': emergency grants my station must review. */
-    async list(viewerUserId: Uuid, view: 'mine' | 'inbox' | 'review' | 'station', states?: Grant['state'][]): Promise<Grant[]> {
-      const v = await subjectOf(viewerUserId);
+    async list(viewerUserId: Uuid, view: GrantListView, states?: Grant['state'][]): Promise<Grant[]> {
+      const filter = scope(await subjectOf(viewerUserId)).grants(view);
+      if (!filter) return [];
       const st = states && states.length ? states : undefined;
-      switch (view) {
-        case 'mine':
-          return deps.grants.list({ requesterUserId: v.userId, states: st });
-        case 'inbox':
-          if (v.role === 'duty_officer' && v.stationId) return deps.grants.list({ ownerStationId: v.stationId, approverKind: 'station', states: st ?? ['pending'], topLevel: true });
-          if (v.role === 'household_owner') return deps.grants.list({ approverUserId: v.userId, states: st ?? ['pending'], topLevel: true });
-          if (v.role === 'village_committee' && v.villageId) return deps.grants.list({ approverVillageId: v.villageId, states: st ?? ['pending'], topLevel: true });
-          return [];
-        case 'review':
-          if (v.role !== 'duty_officer' || !v.stationId) return [];
-          return deps.grants.list({ ownerStationId: v.stationId, reviewState: 'pending_review' });
-        case 'station':
-          if (v.role !== 'duty_officer' || !v.stationId) return [];
-          return deps.grants.list({ ownerStationId: v.stationId, states: st });
-      }
+      // The inbox defaults to what waits for a decision; the review view has its own criterion.
+      const defaultStates: Grant['state'][] | undefined = view === 'inbox' ? ['pending'] : undefined;
+      return deps.grants.list({ ...filter, ...(view !== 'review' && { states: st ?? defaultStates }) });
     },
 
     events: (id: Uuid) => deps.grants.events(id),

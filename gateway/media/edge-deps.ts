@@ -67,6 +67,7 @@ export function closeSessionsOnRevocation(gw: Gateway, media: MediaRuntime): () 
         case 'grant_expired':
           return s.grantId !== null && (n.grantIds ?? []).includes(s.grantId);
         case 'user_disabled':
+        case 'credentials_reset':
           return s.userId === n.userId;
         case 'session_logged_out':
           return s.sessionKey === n.sessionKey;

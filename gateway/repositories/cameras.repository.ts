@@ -81,6 +81,7 @@ export interface CameraFilter {
   stationId?: Uuid;
   villageId?: Uuid;
   ownerUserId?: Uuid;
+  ownerClasses?: OwnerClass[];
   ids?: Uuid[];
   /** Within radius (metres) of a point. */
   near?: { lat: number; lon: number; radiusM: number };
@@ -156,6 +157,7 @@ export function camerasRepository(db: Queryable) {
       if (f.stationId) where.push(`c.station_id = ${p(f.stationId)}`);
       if (f.villageId) where.push(`c.village_id = ${p(f.villageId)}`);
       if (f.ownerUserId) where.push(`c.owner_user_id = ${p(f.ownerUserId)}`);
+      if (f.ownerClasses) where.push(`c.owner_class = ANY(${p(f.ownerClasses)}::text[])`);
       if (f.ids) where.push(`c.id = ANY(${p(f.ids)}::uuid[])`);
       if (f.afterId) where.push(`c.id > ${p(f.afterId)}`);
       if (f.near) {
@@ -184,17 +186,33 @@ export function camerasRepository(db: Queryable) {
       return rows[0]!.n;
     },
 
-    async addConsent(c: { cameraId: Uuid; sharingMode: SharingMode; consentDate: string; recordedBy: Uuid | null; documentRef: string | null }, q: Queryable = db): Promise<void> {
+    async addConsent(
+      c: { cameraId: Uuid; sharingMode: SharingMode; consentDate: string; recordedBy: Uuid | null; documentRef: string | null; emergencyBypass?: boolean; ownerUserId?: Uuid | null },
+      q: Queryable = db,
+    ): Promise<void> {
       await q.query(
-        `INSERT INTO camera_consents (camera_id, sharing_mode, consent_date, recorded_by, document_ref) VALUES ($1, $2, $3, $4, $5)`,
-        [c.cameraId, c.sharingMode, c.consentDate, c.recordedBy, c.documentRef],
+        `INSERT INTO camera_consents (camera_id, sharing_mode, consent_date, recorded_by, document_ref, emergency_bypass, owner_user_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [c.cameraId, c.sharingMode, c.consentDate, c.recordedBy, c.documentRef, c.emergencyBypass ?? false, c.ownerUserId ?? null],
       );
     },
 
-    async consents(cameraId: Uuid): Promise<Array<{ sharingMode: SharingMode; consentDate: string; recordedBy: Uuid | null; documentRef: string | null; recordedAt: Date }>> {
+    /** Cameras whose latest consent lets an emergency grant bypass the owner's sharing choice. */
+    async emergencyBypass(cameraIds: Uuid[], q: Queryable = db): Promise<Set<Uuid>> {
+      const { rows } = await q.query<{ id: Uuid }>(
+        `SELECT id FROM (
+           SELECT DISTINCT ON (camera_id) camera_id AS id, emergency_bypass FROM camera_consents
+            WHERE camera_id = ANY($1::uuid[]) ORDER BY camera_id, recorded_at DESC, id DESC
+         ) latest WHERE emergency_bypass`,
+        [cameraIds],
+      );
+      return new Set(rows.map((r) => r.id));
+    },
+
+    async consents(cameraId: Uuid): Promise<Array<{ sharingMode: SharingMode; consentDate: string; recordedBy: Uuid | null; documentRef: string | null; emergencyBypass: boolean; ownerUserId: Uuid | null; recordedAt: Date }>> {
       const { rows } = await db.query(
         `SELECT sharing_mode AS "sharingMode", to_char(consent_date, 'YYYY-MM-DD') AS "consentDate", recorded_by AS "recordedBy",
-                document_ref AS "documentRef", recorded_at AS "recordedAt"
+                document_ref AS "documentRef", emergency_bypass AS "emergencyBypass", owner_user_id AS "ownerUserId", recorded_at AS "recordedAt"
          FROM camera_consents WHERE camera_id = $1 ORDER BY recorded_at`,
         [cameraId],
       );

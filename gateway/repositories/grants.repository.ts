@@ -138,6 +138,14 @@ export function grantsRepository(db: Queryable) {
       return rows;
     },
 
+    /**
+     * Serialises deduplication per owning station and case until the transaction ends: two identical requests
+     * sent at the same instant would otherwise both find nothing to join and open two approval tasks.
+     */
+    async lockCase(ownerStationId: Uuid, caseNo: string, tx: Queryable): Promise<void> {
+      await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`shouwang.grant-case:${ownerStationId}:${caseNo}`]);
+    },
+
     /** Open top-level grants for this case at this station, locked: the candidates a new request may join. */
     async openForCase(caseNo: string, ownerStationId: Uuid, now: Date, tx: Queryable): Promise<Grant[]> {
       const { rows } = await tx.query<Grant>(

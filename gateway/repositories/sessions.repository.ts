@@ -25,11 +25,13 @@ export function sessionsRepository(db: Queryable) {
       );
       return rows[0];
     },
-    async revoke(id: Uuid): Promise<void> {
-      await db.query('UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]);
+    async revoke(id: Uuid, q: Queryable = db): Promise<void> {
+      await q.query('UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]);
     },
-    async revokeAllFor(userId: Uuid): Promise<void> {
-      await db.query('UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL', [userId]);
+    /** Ends every open session of the user; returns their ids. */
+    async revokeAllFor(userId: Uuid, q: Queryable = db): Promise<Uuid[]> {
+      const { rows } = await q.query<{ id: Uuid }>('UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL RETURNING id', [userId]);
+      return rows.map((r) => r.id);
     },
   };
 }

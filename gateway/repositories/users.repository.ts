@@ -9,12 +9,15 @@ export interface User {
   jurisdictionId: Uuid;
   phone: string | null;
   disabled: boolean;
+  /** False until a first password is set (enrolment creates owner accounts without one). */
+  activated: boolean;
 }
 export interface UserWithHash extends User {
   passwordHash: string;
 }
 
-const COLS = `id, username, display_name AS "displayName", role, jurisdiction_id AS "jurisdictionId", phone, disabled`;
+const COLS = `id, username, display_name AS "displayName", role, jurisdiction_id AS "jurisdictionId", phone, disabled,
+  password_hash NOT LIKE '!%' AS activated`;
 
 export function usersRepository(db: Queryable) {
   return {
@@ -61,18 +64,15 @@ export function usersRepository(db: Queryable) {
     async setPasswordHash(id: Uuid, hash: string, q: Queryable = db): Promise<void> {
       await q.query('UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1', [id, hash]);
     },
-    async recordFailure(username: string, ip: string | null): Promise<void> {
-      await db.query('INSERT INTO login_failures (username, ip) VALUES ($1, $2)', [username, ip]);
+    /** Of these users, those who could act today: activated and not disabled. */
+    async activeIds(ids: Uuid[], q: Queryable = db): Promise<Set<Uuid>> {
+      const { rows } = await q.query<{ id: Uuid }>(`SELECT id FROM users WHERE id = ANY($1::uuid[]) AND NOT disabled AND password_hash NOT LIKE '!%'`, [ids]);
+      return new Set(rows.map((r) => r.id));
     },
-    async failuresSince(username: string, since: Date): Promise<number> {
-      const { rows } = await db.query<{ n: number }>(
-        'SELECT count(*)::int AS n FROM login_failures WHERE username = $1 AND at >= $2',
-        [username, since],
-      );
-      return rows[0]!.n;
-    },
-    async clearFailures(username: string): Promise<void> {
-      await db.query('DELETE FROM login_failures WHERE username = $1', [username]);
+    /** Sets the first password of an account that never had one; false if it already had one (race-proof). */
+    async activate(id: Uuid, hash: string, q: Queryable = db): Promise<boolean> {
+      const r = await q.query(`UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1 AND password_hash LIKE '!%'`, [id, hash]);
+      return (r.rowCount ?? 0) > 0;
     },
   };
 }

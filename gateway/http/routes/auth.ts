@@ -17,7 +17,7 @@ export default async function authRoutes(app: TypedApp, gw: Gateway): Promise<vo
   app.post(
     '/auth/login',
     {
-      config: { rateLimit: { max: gw.config.auth.loginRatePerMinute, timeWindow: 60_000 } },
+      config: { rateLimit: { max: gw.config.auth.loginRatePerAddressPerMinute, timeWindow: 60_000 } },
       schema: {
         tags: ['auth'],
         summary: 'Log in; returns a bearer session token',

@@ -8,7 +8,8 @@ import { OWNER_CLASSES, SHARING_MODES, type Role, type Subject } from '../../dom
 import { stateReasonFor } from '../../cameras/state-reason.ts';
 import { errors } from '../../errors.ts';
 import { subjectOf } from '../../services/subjects.ts';
-import type { Camera, CameraFilter } from '../../repositories/cameras.repository.ts';
+import { toCameraResource, type Camera } from '../../repositories/cameras.repository.ts';
+import { scope } from '../../access/scope.ts';
 import { runBulkEnrolment } from '../../cameras/bulk-enrolment.ts';
 import { MAX_CSV_BYTES } from '../../cameras/csv.ts';
 import { discover } from '../../../camera-adapters/onvif/index.ts';
@@ -28,7 +29,8 @@ export const CameraBody = Type.Object({
   delegatedToCommittee: Type.Boolean(),
   lat: Type.Number(),
   lon: Type.Number(),
-  endpoint: Type.String(),
+  /** host:port, for those who manage the camera only; null for everyone else. */
+  endpoint: Type.Union([Type.String(), Type.Null()]),
   enabled: Type.Boolean(),
   state: Type.String(),
   stateReason: Type.Union([Type.String(), Type.Null()]),
@@ -38,8 +40,18 @@ export const CameraBody = Type.Object({
   createdAt: IsoDate,
 });
 
-// With a role, the health reason is cut to what that role may read (operators get the detail).
-const view = (c: Camera, role?: Role) => ({ ...c, endpoint: `${c.onvifHost}:${c.onvifPort}`, stateReason: role ? stateReasonFor(role, c.stateReason) : c.stateReason });
+/** The camera as this subject may see it: owner data and the device address only where scope() allows. */
+function view(s: Subject, c: Camera) {
+  const may = scope(s).cameraFields(toCameraResource(c));
+  return {
+    ...c,
+    ownerName: may.owner ? c.ownerName : null,
+    address: may.owner ? c.address : null,
+    endpoint: may.endpoint ? `${c.onvifHost}:${c.onvifPort}` : null,
+    // Operators read the health detail; lower ranks only which part failed.
+    stateReason: stateReasonFor(s.role, c.stateReason),
+  };
+}
 
 const EnrolBody = Type.Object(
   {
@@ -71,31 +83,9 @@ async function actorOf(gw: Gateway, req: FastifyRequest): Promise<Subject & { us
   return { ...(await subjectOf(user, gw.repos.jurisdictions)), username: user.username };
 }
 
-/** What a user may list: their station, their village, their own cameras, or all for admins and auditors. */
-function listScope(s: Subject): CameraFilter | null {
-  switch (s.role) {
-    case 'system_admin':
-    case 'auditor':
-      return {};
-    case 'officer':
-    case 'duty_officer':
-    case 'investigator':
-      return s.stationId ? { stationId: s.stationId } : null;
-    case 'village_committee':
-      return s.villageId ? { villageId: s.villageId } : null;
-    case 'household_owner':
-      return { ownerUserId: s.userId };
-  }
-}
-
-/** Is this camera inside the user's listing scope? */
-function inScope(scope: CameraFilter | null, cam: Camera | undefined): cam is Camera {
-  return Boolean(
-    cam && scope &&
-      (!scope.stationId || scope.stationId === cam.stationId) &&
-      (!scope.villageId || scope.villageId === cam.villageId) &&
-      (!scope.ownerUserId || scope.ownerUserId === cam.ownerUserId),
-  );
+/** Is this (not removed) camera in the subject's scope? */
+function inScope(s: Subject, cam: Camera | undefined): cam is Camera {
+  return Boolean(cam && !cam.removedAt && scope(s).seesCamera(cam));
 }
 
 export default async function cameraRoutes(app: TypedApp, gw: Gateway): Promise<void> {
@@ -116,11 +106,11 @@ export default async function cameraRoutes(app: TypedApp, gw: Gateway): Promise<
     },
     async (req) => {
       const actor = await actorOf(gw, req);
-      const scope = listScope(actor);
-      if (!scope) return { items: [] };
-      if (req.query.stationId && scope.stationId && req.query.stationId !== scope.stationId) return { items: [] };
-      const items = await gw.repos.cameras.list({ ...scope, ...(req.query.stationId && !scope.stationId ? { stationId: req.query.stationId } : {}), limit: req.query.limit, afterId: req.query.afterId });
-      return { items: items.map((c) => view(c, actor.role)) };
+      const filter = scope(actor).cameras;
+      if (!filter) return { items: [] };
+      if (req.query.stationId && filter.stationId && req.query.stationId !== filter.stationId) return { items: [] };
+      const items = await gw.repos.cameras.list({ ...filter, ...(req.query.stationId && !filter.stationId ? { stationId: req.query.stationId } : {}), limit: req.query.limit, afterId: req.query.afterId });
+      return { items: items.map((c) => view(actor, c)) };
     },
   );
 
@@ -128,10 +118,10 @@ export default async function cameraRoutes(app: TypedApp, gw: Gateway): Promise<
     '/cameras/:id',
     { preHandler: requireUser(gw), schema: { ...sec, params: Type.Object({ id: Uuid }), response: withErrors({ 200: CameraBody }) } },
     async (req) => {
-      const cam = await gw.repos.cameras.byId(req.params.id);
       const actor = await actorOf(gw, req);
-      if (!inScope(listScope(actor), cam) || cam.removedAt) throw errors.notFound('no such camera');
-      return view(cam, actor.role);
+      const cam = await gw.repos.cameras.byId(req.params.id);
+      if (!inScope(actor, cam)) throw errors.notFound('no such camera');
+      return view(actor, cam);
     },
   );
 
@@ -142,8 +132,9 @@ export default async function cameraRoutes(app: TypedApp, gw: Gateway): Promise<
       schema: { ...sec, summary: 'Enrol one camera: probe it over ONVIF, assign its jurisdiction from its location, store it', body: EnrolBody, response: withErrors({ 201: CameraBody, 422: ErrorBody }) },
     },
     async (req, reply) => {
-      const cam = await gw.enrolment.enrol(await actorOf(gw, req), { ...req.body });
-      return reply.status(201).send(view(cam));
+      const actor = await actorOf(gw, req);
+      const cam = await gw.enrolment.enrol(actor, { ...req.body });
+      return reply.status(201).send(view(actor, cam));
     },
   );
 
@@ -160,7 +151,11 @@ export default async function cameraRoutes(app: TypedApp, gw: Gateway): Promise<
           200: Type.Object({
             batchId: Uuid, dryRun: Type.Boolean(), encoding: Type.String(), total: Type.Integer(), done: Type.Integer(),
             counts: Type.Record(Type.String(), Type.Integer()),
-            rows: Type.Array(Type.Object({ row: Type.Integer(), status: Type.String(), host: Type.String(), port: Type.Union([Type.Integer(), Type.Null()]), cameraId: Type.Optional(Uuid), code: Type.Optional(Type.String()), reason: Type.Optional(Type.String()) })),
+            rows: Type.Array(Type.Object({
+              row: Type.Integer(), status: Type.String(), host: Type.String(), port: Type.Union([Type.Integer(), Type.Null()]), cameraId: Type.Optional(Uuid), code: Type.Optional(Type.String()), reason: Type.Optional(Type.String()),
+              changes: Type.Optional(Type.Array(Type.String())),
+              ownerChange: Type.Optional(Type.Object({ from: Type.Union([Type.String(), Type.Null()]), to: Type.String() })),
+            })),
           }),
           413: ErrorBody,
         }),
@@ -198,14 +193,20 @@ export default async function cameraRoutes(app: TypedApp, gw: Gateway): Promise<
     app.post(
       `/cameras/:id/${path}`,
       { preHandler: requireUser(gw), schema: { ...sec, params: Type.Object({ id: Uuid }), response: withErrors({ 200: CameraBody }) } },
-      async (req) => view(await gw.enrolment.setEnabled(await actorOf(gw, req), req.params.id, enabled)),
+      async (req) => {
+        const actor = await actorOf(gw, req);
+        return view(actor, await gw.enrolment.setEnabled(actor, req.params.id, enabled));
+      },
     );
   }
 
   app.post(
     '/cameras/:id/reprobe',
     { preHandler: requireUser(gw), schema: { ...sec, params: Type.Object({ id: Uuid }), response: withErrors({ 200: CameraBody, 422: ErrorBody }) } },
-    async (req) => view(await gw.enrolment.reprobe(await actorOf(gw, req), req.params.id)),
+    async (req) => {
+      const actor = await actorOf(gw, req);
+      return view(actor, await gw.enrolment.reprobe(actor, req.params.id));
+    },
   );
 
   app.put(
@@ -219,7 +220,10 @@ export default async function cameraRoutes(app: TypedApp, gw: Gateway): Promise<
         response: withErrors({ 200: CameraBody, 422: ErrorBody }),
       },
     },
-    async (req) => view(await gw.enrolment.reprobe(await actorOf(gw, req), req.params.id, { mediaPorts: req.body.mediaPorts })),
+    async (req) => {
+      const actor = await actorOf(gw, req);
+      return view(actor, await gw.enrolment.reprobe(actor, req.params.id, { mediaPorts: req.body.mediaPorts }));
+    },
   );
 
   app.delete(
@@ -239,11 +243,17 @@ export default async function cameraRoutes(app: TypedApp, gw: Gateway): Promise<
         ...sec,
         summary: "Record the owner's sharing choice and consent",
         params: Type.Object({ id: Uuid }),
-        body: Type.Object({ sharingMode: enumOf(SHARING_MODES), consentDate: Type.String({ format: 'date' }), documentRef: Type.Optional(Type.String({ maxLength: 200 })), delegatedToCommittee: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+        body: Type.Object({
+          sharingMode: enumOf(SHARING_MODES), consentDate: Type.String({ format: 'date' }), documentRef: Type.Optional(Type.String({ maxLength: 200 })), delegatedToCommittee: Type.Optional(Type.Boolean()),
+          emergencyBypass: Type.Optional(Type.Boolean({ description: 'May an emergency grant cover this camera without asking the owner? Default no; never_live stays live-proof either way.' })),
+        }, { additionalProperties: false }),
         response: withErrors({ 200: CameraBody }),
       },
     },
-    async (req) => view(await gw.enrolment.setSharing(await actorOf(gw, req), req.params.id, req.body)),
+    async (req) => {
+      const actor = await actorOf(gw, req);
+      return view(actor, await gw.enrolment.setSharing(actor, req.params.id, req.body));
+    },
   );
 
   app.put(
@@ -258,7 +268,10 @@ export default async function cameraRoutes(app: TypedApp, gw: Gateway): Promise<
         response: withErrors({ 200: CameraBody }),
       },
     },
-    async (req) => view(await gw.enrolment.overrideJurisdiction(await actorOf(gw, req), req.params.id, req.body.stationCode, req.body.reason)),
+    async (req) => {
+      const actor = await actorOf(gw, req);
+      return view(actor, await gw.enrolment.overrideJurisdiction(actor, req.params.id, req.body.stationCode, req.body.reason));
+    },
   );
 
   app.get(
@@ -268,12 +281,12 @@ export default async function cameraRoutes(app: TypedApp, gw: Gateway): Promise<
       schema: {
         ...sec,
         params: Type.Object({ id: Uuid }),
-        response: withErrors({ 200: Type.Object({ items: Type.Array(Type.Object({ sharingMode: Type.String(), consentDate: Type.String(), recordedBy: Type.Union([Uuid, Type.Null()]), documentRef: Type.Union([Type.String(), Type.Null()]), recordedAt: IsoDate })) }) }),
+        response: withErrors({ 200: Type.Object({ items: Type.Array(Type.Object({ sharingMode: Type.String(), consentDate: Type.String(), recordedBy: Type.Union([Uuid, Type.Null()]), documentRef: Type.Union([Type.String(), Type.Null()]), emergencyBypass: Type.Boolean(), recordedAt: IsoDate })) }) }),
       },
     },
     async (req) => {
       const cam = await gw.repos.cameras.byId(req.params.id);
-      if (!inScope(listScope(await actorOf(gw, req)), cam)) throw errors.notFound('no such camera');
+      if (!inScope(await actorOf(gw, req), cam)) throw errors.notFound('no such camera');
       return { items: await gw.repos.cameras.consents(cam.id) };
     },
   );

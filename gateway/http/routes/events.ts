@@ -44,6 +44,8 @@ export default async function eventRoutes(app: TypedApp, gw: Gateway): Promise<v
           userId: ctx.user.id,
           role: ctx.user.role,
           stationId: subject?.stationId ?? null,
+          villageId: subject?.villageId ?? null,
+          jurisdictionId: ctx.user.jurisdictionId,
           sessionId: ctx.sessionId,
           send: (text) => {
             if (socket.readyState === socket.OPEN) socket.send(text);

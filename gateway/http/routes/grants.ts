@@ -9,6 +9,7 @@ import type { Grant } from '../../repositories/grants.repository.ts';
 import type { Agreement } from '../../repositories/agreements.repository.ts';
 import type { Camera } from '../../repositories/cameras.repository.ts';
 import type { GrantRequestInput } from '../../grants/grants.service.ts';
+import { scope } from '../../access/scope.ts';
 
 const Window = Type.Object({ from: IsoDateIn, to: IsoDateIn }, { additionalProperties: false });
 const WindowOut = Type.Object({ from: IsoDate, to: IsoDate });
@@ -26,7 +27,8 @@ const Selection = {
 
 const RequestBody = Type.Object({
   ...Selection,
-  caseNo: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._/-]+$' }),
+  // Checked and canonicalised by canonicalCaseNumber (Unicode letters, CJK punctuation, 64 characters after NFC).
+  caseNo: Type.String({ minLength: 1, maxLength: 256 }),
   reason: Type.String({ minLength: 1, maxLength: 2000 }),
   actions: Type.Array(GrantAction, { minItems: 1, maxItems: 5 }),
   footage: Type.Optional(Window),
@@ -99,6 +101,10 @@ const PreviewCamera = Type.Object({
 });
 const previewCamera = (c: Camera) => ({ id: c.id, name: c.name, stationId: c.stationId, ownerClass: c.ownerClass, sharingMode: c.sharingMode, lat: c.lat, lon: c.lon, state: c.state });
 const Excluded = Type.Array(Type.Object({ cameraId: Uuid, reason: Type.String(), message: Type.String() }));
+/** What the gateway changed in the request (e.g. a footage window clamped to now). */
+const Notes = Type.Array(Type.Object({ code: Type.String(), message: Type.String() }));
+/** Every route that answers with one grant wraps it the same way. */
+const OneGrant = Type.Object({ grant: GrantBody });
 
 const toWindow = (w: { from: string; to: string } | undefined): TimeWindow | null => (w ? { from: new Date(w.from), to: new Date(w.to) } : null);
 function toInput(b: Static<typeof RequestBody>): GrantRequestInput {
@@ -135,6 +141,8 @@ export default async function grantRoutes(app: TypedApp, gw: Gateway): Promise<v
           cameraIds: Type.Array(Uuid), lifetimeMinutes: Type.Integer(),
         })),
         excluded: Excluded,
+        notes: Notes,
+        footage: Type.Union([WindowOut, Type.Null()]),
       }) }),
     },
   }, async (req) => {
@@ -143,6 +151,8 @@ export default async function grantRoutes(app: TypedApp, gw: Gateway): Promise<v
       cameras: p.cameras.map(previewCamera),
       groups: p.groups.map((g) => ({ ownerStationId: g.ownerStationId, approverKind: g.approverKind, agreement: g.agreement, cameraIds: g.cameras.map((c) => c.id), lifetimeMinutes: g.lifetimeMinutes })),
       excluded: p.excluded,
+      notes: p.notes,
+      footage: p.footage,
     };
   });
 
@@ -155,12 +165,13 @@ export default async function grantRoutes(app: TypedApp, gw: Gateway): Promise<v
         batchId: Uuid,
         grants: Type.Array(Type.Object({ grant: GrantBody, dedup: enumOf(['created', 'joined', 'extended', 'existing'] as const), joinedTo: Type.Union([Uuid, Type.Null()]) })),
         excluded: Excluded,
+        notes: Notes,
       }) }),
     },
   }, async (req, reply) => {
     const { user: u } = authOf(req);
     const r = await gw.grants.request(u, toInput(req.body));
-    return reply.status(201).send({ batchId: r.batchId, grants: r.grants.map((x) => ({ ...x, grant: grantView(x.grant) })), excluded: r.excluded });
+    return reply.status(201).send({ batchId: r.batchId, grants: r.grants.map((x) => ({ ...x, grant: grantView(x.grant) })), excluded: r.excluded, notes: r.notes });
   });
 
   app.get('/grants', {
@@ -203,7 +214,7 @@ export default async function grantRoutes(app: TypedApp, gw: Gateway): Promise<v
 
   app.post('/grants/:id/approve', {
     preHandler: user,
-    schema: { ...sec, summary: 'Approve, optionally narrowed (fewer cameras, shorter window, fewer actions, shorter lifetime)', params: IdParams, body: Decision, response: withErrors({ 200: GrantBody }) },
+    schema: { ...sec, summary: 'Approve, optionally narrowed (fewer cameras, shorter window, fewer actions, shorter lifetime)', params: IdParams, body: Decision, response: withErrors({ 200: OneGrant }) },
   }, async (req) => {
     const b = req.body;
     const g = await gw.grants.decide(authOf(req).user, req.params.id, {
@@ -217,7 +228,7 @@ export default async function grantRoutes(app: TypedApp, gw: Gateway): Promise<v
       reason: b.reason ?? null,
       ...(b.version !== undefined && { version: b.version }),
     });
-    return grantView(g);
+    return { grant: grantView(g) };
   });
 
   app.post('/grants/:id/deny', {
@@ -225,11 +236,11 @@ export default async function grantRoutes(app: TypedApp, gw: Gateway): Promise<v
     schema: {
       ...sec, params: IdParams,
       body: Type.Object({ reason: Type.String({ minLength: 1, maxLength: 2000 }), version: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false }),
-      response: withErrors({ 200: GrantBody }),
+      response: withErrors({ 200: OneGrant }),
     },
   }, async (req) => {
     const g = await gw.grants.decide(authOf(req).user, req.params.id, { decision: 'deny', reason: req.body.reason, ...(req.body.version !== undefined && { version: req.body.version }) });
-    return grantView(g);
+    return { grant: grantView(g) };
   });
 
   app.post('/grants/:id/revoke', {
@@ -237,28 +248,26 @@ export default async function grantRoutes(app: TypedApp, gw: Gateway): Promise<v
     schema: {
       ...sec, summary: 'Revoke (owning station) or withdraw (requester); open sessions close in every gateway process', params: IdParams,
       body: Type.Object({ reason: Type.String({ minLength: 1, maxLength: 2000 }) }, { additionalProperties: false }),
-      response: withErrors({ 200: GrantBody }),
+      response: withErrors({ 200: OneGrant }),
     },
-  }, async (req) => grantView(await gw.grants.revoke(authOf(req).user, req.params.id, req.body.reason)));
+  }, async (req) => ({ grant: grantView(await gw.grants.revoke(authOf(req).user, req.params.id, req.body.reason)) }));
 
   app.post('/grants/:id/review', {
     preHandler: user,
     schema: {
       ...sec, summary: 'Review an emergency grant of your station', params: IdParams,
       body: Type.Object({ verdict: enumOf(['upheld', 'misuse'] as const), note: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false }),
-      response: withErrors({ 200: GrantBody }),
+      response: withErrors({ 200: OneGrant }),
     },
-  }, async (req) => grantView(await gw.grants.review(authOf(req).user, req.params.id, req.body.verdict, req.body.note ?? null)));
+  }, async (req) => ({ grant: grantView(await gw.grants.review(authOf(req).user, req.params.id, req.body.verdict, req.body.note ?? null)) }));
 
   app.get('/agreements', {
     preHandler: user,
     schema: { ...sec, tags: ['agreements'], summary: "Agreements covering the user's station (all, for auditors and admins)", response: withErrors({ 200: Type.Object({ items: Type.Array(AgreementBody) }) }) },
   }, async (req) => {
-    const { user: u } = authOf(req);
-    const s = await gw.access.subject(u.id);
-    const items: Agreement[] = u.role === 'auditor' || u.role === 'system_admin' || !s?.stationId
-      ? await gw.repos.agreements.list()
-      : await gw.repos.agreements.forJurisdiction(s.stationId);
+    const s = await gw.access.subject(authOf(req).user.id);
+    const which = s ? scope(s).agreements() : null;
+    const items: Agreement[] = !which ? [] : 'all' in which ? await gw.repos.agreements.list() : await gw.repos.agreements.forJurisdiction(which.stationId);
     return { items };
   });
 }

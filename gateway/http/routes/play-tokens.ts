@@ -21,6 +21,7 @@ export default async function playTokenRoutes(app: TypedApp, gw: Gateway): Promi
         action: enumOf(PLAY_ACTIONS),
         footage: Type.Optional(Type.Object({ from: IsoDateIn, to: IsoDateIn }, { additionalProperties: false })),
         grantId: Type.Optional(Uuid),
+        caseNo: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Without grantId: use this case’s grant' })),
       }, { additionalProperties: false }),
       response: withErrors({ 201: Type.Object({
         token: Type.String(),
@@ -41,6 +42,7 @@ export default async function playTokenRoutes(app: TypedApp, gw: Gateway): Promi
       action: b.action,
       footage: b.footage ? { from: new Date(b.footage.from), to: new Date(b.footage.to) } : null,
       grantId: b.grantId ?? null,
+      caseNo: b.caseNo ?? null,
     });
     const c = r.claims;
     const w = (a?: number, z?: number) => (a !== undefined && z !== undefined ? { from: new Date(a * 1000), to: new Date(z * 1000) } : null);

@@ -1,11 +1,9 @@
 import { Type } from 'typebox';
 import type { TypedApp } from '../app.ts';
 import type { Gateway } from '../../compose.ts';
-import { withErrors, Uuid, enumOf } from '../schemas.ts';
-import { authOf, requireRole } from '../auth-hook.ts';
+import { withErrors, Uuid, IsoDate, enumOf } from '../schemas.ts';
+import { authOf, requireRole, requireUser } from '../auth-hook.ts';
 import { ROLES } from '../../domain/types.ts';
-import { errors } from '../../errors.ts';
-import { hashPassword } from '../../auth/passwords.ts';
 import { subjectOf } from '../../services/subjects.ts';
 import { UserBody } from './auth.ts';
 
@@ -16,6 +14,8 @@ const UserAdminBody = Type.Object({
   role: enumOf(ROLES),
   jurisdictionId: Uuid,
   disabled: Type.Boolean(),
+  /** False until a first password was set (owners enrolled from a CSV start without one). */
+  activated: Type.Boolean(),
 });
 
 export default async function userRoutes(app: TypedApp, gw: Gateway): Promise<void> {
@@ -35,17 +35,9 @@ export default async function userRoutes(app: TypedApp, gw: Gateway): Promise<vo
       `/users/:id/${path}`,
       {
         preHandler: requireRole(gw, ['system_admin']),
-        schema: { ...sec, summary: disabled ? 'Disable a user: sessions end, open video closes at once, on every gateway process' : 'Enable a user', params: Type.Object({ id: Uuid }), response: withErrors({ 200: UserAdminBody }) },
+        schema: { ...sec, summary: disabled ? 'Disable a user: sessions end, open video closes at once, on every gateway process' : 'Enable a user (play tokens issued before the disable stay dead)', params: Type.Object({ id: Uuid }), response: withErrors({ 200: UserAdminBody }) },
       },
-      async (req) => {
-        const actor = authOf(req).user;
-        if (req.params.id === actor.id) throw errors.badRequest('you cannot disable yourself');
-        if (!(await gw.repos.users.setDisabled(req.params.id, disabled))) throw errors.notFound('no such user');
-        if (disabled) await gw.repos.sessions.revokeAllFor(req.params.id);
-        await gw.bus.publish('user', { op: disabled ? 'disabled' : 'enabled', userId: req.params.id, at: new Date().toISOString() });
-        await gw.repos.audit.append({ action: disabled ? 'user.disable' : 'user.enable', outcome: 'ok', actorUserId: actor.id, actorName: actor.username, details: { userId: req.params.id } });
-        return (await gw.repos.users.byId(req.params.id))!;
-      },
+      async (req) => gw.accounts.setDisabled(authOf(req).user, req.params.id, disabled),
     );
   }
 
@@ -56,7 +48,7 @@ export default async function userRoutes(app: TypedApp, gw: Gateway): Promise<vo
       config: { rateLimit: { max: 30, timeWindow: 60_000 } },
       schema: {
         ...sec,
-        summary: "Set a user's password; a village committee activates its household owners' accounts this way",
+        summary: "Set a user's password. A village committee activates its household owners' never-used accounts; resetting an active account is a system admin's job, and the owner is told",
         params: Type.Object({ id: Uuid }),
         body: Type.Object({ password: Type.String({ minLength: 10, maxLength: 256 }) }, { additionalProperties: false }),
         response: withErrors({ 200: UserBody }),
@@ -64,18 +56,21 @@ export default async function userRoutes(app: TypedApp, gw: Gateway): Promise<vo
     },
     async (req) => {
       const actor = authOf(req).user;
-      const target = await gw.repos.users.byId(req.params.id);
-      if (!target) throw errors.notFound('no such user');
-      if (actor.role === 'village_committee') {
-        const me = await subjectOf(actor, gw.repos.jurisdictions);
-        if (target.role !== 'household_owner' || target.jurisdictionId !== me.villageId) {
-          throw errors.forbidden("a village committee may only set passwords of its own village's household owners");
-        }
-      }
-      await gw.repos.users.setPasswordHash(target.id, await hashPassword(req.body.password));
-      await gw.repos.sessions.revokeAllFor(target.id);
-      await gw.repos.audit.append({ action: 'user.password', outcome: 'ok', actorUserId: actor.id, actorName: actor.username, details: { userId: target.id } });
-      return target;
+      const subject = await subjectOf(actor, gw.repos.jurisdictions);
+      return gw.accounts.setPassword({ ...actor, subject }, req.params.id, req.body.password);
     },
+  );
+
+  app.get(
+    '/me/notices',
+    {
+      preHandler: requireUser(gw),
+      schema: {
+        ...sec,
+        summary: 'Things you must know: your password was reset, your camera changed owner',
+        response: withErrors({ 200: Type.Object({ items: Type.Array(Type.Object({ id: Type.Integer(), kind: Type.String(), message: Type.String(), at: IsoDate })) }) }),
+      },
+    },
+    async (req) => ({ items: await gw.repos.notices.forUser(authOf(req).user.id) }),
   );
 }
