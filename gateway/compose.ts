@@ -20,6 +20,7 @@ import { grantsRepository } from './repositories/grants.repository.ts';
 import { createAccessRuntime } from './access/runtime.ts';
 import { playTokenService } from './access/play-token.service.ts';
 import { grantsService } from './grants/grants.service.ts';
+import { createTracing } from './tracing/tracing.ts';
 
 /** Builds every component from config and a database pool; the only place that wires them. */
 export async function composeGateway(opts: { config: Config; db: Db; log: Logger; ephemeralKeys?: boolean }) {
@@ -103,6 +104,8 @@ export async function composeGateway(opts: { config: Config; db: Db; log: Logger
   const sweep = setInterval(() => void grants.expireDue().catch((err: unknown) => log.warn({ err }, 'grant expiry sweep failed')), 15_000);
   sweep.unref();
   closers.push(async () => clearInterval(sweep));
+  const tracing = createTracing({ db, log, bus, config: config.tracing, access, grants, repos });
+  closers.push(() => tracing.close());
 
   return {
     config,
@@ -120,6 +123,7 @@ export async function composeGateway(opts: { config: Config; db: Db; log: Logger
     access,
     grants,
     playTokens,
+    tracing,
     onCameraChanged(fn: (cameraId: string) => void): () => void {
       cameraChangeListeners.add(fn);
       return () => cameraChangeListeners.delete(fn);
