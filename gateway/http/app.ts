@@ -20,6 +20,7 @@ import grantRoutes from './routes/grants.ts';
 import playTokenRoutes from './routes/play-tokens.ts';
 import eventRoutes from './routes/events.ts';
 import accessAuditRoutes from './routes/access-audit.ts';
+import caseRoutes from './routes/cases.ts';
 
 export type App = FastifyInstance & { withTypeProvider: () => FastifyInstance };
 export type TypedApp = ReturnType<typeof typed>;
@@ -84,6 +85,7 @@ export async function buildApp(gw: Gateway, opts: BuildAppOptions = {}): Promise
     await playTokenRoutes(typed(a), gw);
     await eventRoutes(typed(a), gw);
     await accessAuditRoutes(typed(a), gw);
+    await caseRoutes(typed(a), gw);
   }, { prefix: '/api/v1' });
   for (const p of opts.plugins ?? []) await app.register(p);
   return app;

@@ -127,7 +127,7 @@ export class CameraIndex {
         want *= 2;
       }
     }
-    hits.sort((a, b) => a.distanceM - b.distanceM);
+    hits.sort((a, b) => a.distanceM - b.distanceM || (a.cam.id < b.cam.id ? -1 : a.cam.id > b.cam.id ? 1 : 0));
     return { items: hits.slice(0, limit), more: hits.length > limit };
   }
 
