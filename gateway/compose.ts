@@ -98,6 +98,7 @@ export async function composeGateway(opts: { config: Config; db: Db; log: Logger
     db, log, grants: repos.grants, agreements: repos.agreements, cameras: repos.cameras, users: repos.users,
     jurisdictions: repos.jurisdictions, audit: repos.audit, access, events, bus,
     config: { villageCommitteeMayView: config.access.villageCommitteeMayView, requestTtlMinutes: 24 * 60, maxCameras: 500 },
+    area: (sel, limit) => tracing.area(sel, limit),
   });
   const playTokens = playTokenService({ access, grants: repos.grants, audit: repos.audit, ttlSeconds: config.access.playTokenTtlSeconds });
   // Every process sweeps; rows are claimed with SKIP LOCKED, so they never expire a grant twice.

@@ -169,6 +169,17 @@ describe('scenario 1: from the first sighting to grouped requests on every reach
     throw new Error('the disabled camera is still listed');
   });
 
+  it('catches up on rows no bus message announced (a camera written straight to the table)', async () => {
+    const late = await insertTestCamera(t.gw, { stationCode: '41092701', ownerClass: 'police', lat: 35.9545, lon: 115.875, name: 'Chengguan late install' });
+    expect(await t.gw.tracing.index.catchUp()).toBeGreaterThan(0);
+    const r = await api('shouzhang.investigator', 'POST', `/cases/${caseId}/reachable`, { from: { sightingId: first }, mode: 'car', minutes: 30, direction: 'after' });
+    expect(r.body.cameras.map((x: { cameraId: string }) => x.cameraId)).toContain(late);
+    // The grant preview's radius selection goes through the same index.
+    const p = await api('shouzhang.investigator', 'POST', '/grants/preview', { near: { lat: 35.9545, lon: 115.875, radiusM: 50 }, caseNo: 'YG-PREVIEW-1', reason: 'x', actions: ['playback'], footage: { from: iso(t0), to: iso(t0 + HOUR) } });
+    expect(p.status).toBe(200);
+    expect(p.body.cameras.map((x: { id: string }) => x.id)).toEqual([late]);
+  });
+
   it('timeline: sightings and granted windows per camera on one axis', async () => {
     const tl = await api('shouzhang.investigator', 'GET', `/cases/${caseId}/timeline`);
     expect(tl.status).toBe(200);

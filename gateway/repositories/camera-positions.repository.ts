@@ -30,6 +30,22 @@ export function cameraPositionsRepository(db: Queryable) {
       return rows;
     },
 
+    /** Cameras written after `since` (removed ones with removed: true), oldest first, for the index's catch-up. */
+    async changedSince(since: Date, limit: number): Promise<Array<CameraPosition & { removed: boolean; updatedAt: Date }>> {
+      const { rows } = await db.query<CameraPosition & { removed: boolean; updatedAt: Date }>(
+        `SELECT ${COLS}, c.removed_at IS NOT NULL AS removed, c.updated_at AS "updatedAt" FROM cameras c
+         WHERE c.updated_at > $1 ORDER BY c.updated_at LIMIT $2`,
+        [since, limit],
+      );
+      return rows;
+    },
+
+    /** Latest write to the cameras table (where the index starts catching up from). */
+    async lastWrite(): Promise<Date> {
+      const { rows } = await db.query<{ at: Date | null }>(`SELECT max(updated_at) AS at FROM cameras`);
+      return rows[0]?.at ?? new Date(0);
+    },
+
     /** One camera, or undefined once removed. */
     async byId(id: Uuid): Promise<CameraPosition | undefined> {
       const { rows } = await db.query<CameraPosition>(`SELECT ${COLS} FROM cameras c WHERE c.id = $1 AND c.removed_at IS NULL`, [id]);

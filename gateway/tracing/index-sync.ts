@@ -14,6 +14,8 @@ export interface SyncedIndex {
   refresh(cameraId: string): Promise<void>;
   /** Drop and reload everything (after a lost LISTEN connection). */
   reload(): Promise<CameraIndex>;
+  /** Apply rows written since the last look (what no bus message announced, e.g. a moved camera). */
+  catchUp(): Promise<number>;
   close(): void;
 }
 
@@ -33,9 +35,14 @@ export async function loadAll(repo: CameraPositionsRepository): Promise<CameraPo
   }
 }
 
-export function syncedCameraIndex(deps: { repo: CameraPositionsRepository; bus: PgBus; log: Logger; rebuildAfter?: number }): SyncedIndex {
+const CATCH_UP_MS = 15_000;
+// A transaction's now() is its start: rows committed late carry an older stamp, so each look reaches back this far.
+const CATCH_UP_OVERLAP_MS = 60_000;
+
+export function syncedCameraIndex(deps: { repo: CameraPositionsRepository; bus: PgBus; log: Logger; rebuildAfter?: number; catchUpMs?: number }): SyncedIndex {
   const { repo, bus, log } = deps;
   let index: CameraIndex | null = null;
+  let since = new Date(0);
   let loading: Promise<CameraIndex> | null = null;
   // Changes that arrive while a load runs are re-read once it finishes.
   const pending = new Set<string>();
@@ -43,7 +50,9 @@ export function syncedCameraIndex(deps: { repo: CameraPositionsRepository; bus: 
   const load = (): Promise<CameraIndex> => {
     loading ??= (async () => {
       try {
+        const mark = await repo.lastWrite();
         const built = CameraIndex.build(await loadAll(repo));
+        since = mark;
         index = built;
         for (const id of [...pending]) {
           pending.delete(id);
@@ -72,6 +81,24 @@ export function syncedCameraIndex(deps: { repo: CameraPositionsRepository; bus: 
     await applyOne(index, id);
   }
 
+  async function catchUp(): Promise<number> {
+    if (!index || loading) return 0;
+    const into = index;
+    const rows = await repo.changedSince(new Date(since.getTime() - CATCH_UP_OVERLAP_MS), 5000);
+    // A bulk change larger than one look: reloading is cheaper than paging through it.
+    if (rows.length === 5000) return (await load(), rows.length);
+    for (const r of rows) {
+      const { removed, updatedAt, ...cam } = r;
+      into.apply(cam.id, removed ? null : cam);
+      if (updatedAt > since) since = updatedAt;
+    }
+    const threshold = deps.rebuildAfter ?? Math.max(1000, Math.floor(into.size / 50));
+    if (into.overlaySize > threshold && index === into) index = CameraIndex.build(into.all());
+    return rows.length;
+  }
+  const timer = setInterval(() => void catchUp().catch((err: unknown) => log.warn({ err }, 'camera index catch-up failed')), deps.catchUpMs ?? CATCH_UP_MS);
+  timer.unref();
+
   const offBus = bus.on((m) => {
     let id: string | null = null;
     if (m.kind === 'camera' && typeof m.data.cameraId === 'string') id = m.data.cameraId;
@@ -87,7 +114,9 @@ export function syncedCameraIndex(deps: { repo: CameraPositionsRepository; bus: 
     get: () => (index ? Promise.resolve(index) : load()),
     refresh,
     reload: load,
+    catchUp,
     close() {
+      clearInterval(timer);
       offBus();
       offResync();
     },

@@ -40,6 +40,13 @@ export function createTracing(deps: {
   const reachable = reachableService({ index, cases, casesRepo, sightings: sightingsRepo, grants: repos.grants, agreements: repos.agreements, jurisdictions: repos.jurisdictions, users: repos.users, access, config: deps.config });
   const requests = caseRequestsService({ index, cases, grants: deps.grants, grantsRepo: repos.grants, access, config: deps.config });
   const reports = routeReportService({ cases, casesRepo, sightings: sightingsRepo, sightingsService: sightings, grants: repos.grants, cameras: repos.cameras, jurisdictions: repos.jurisdictions, audit: repos.audit, access });
-  return { index, positions, cases, sightings, reachable, requests, reports, close: async () => index.close() };
+  /** The grants service's radius/polygon selection, through the same index (enabled cameras only, as before). */
+  async function area(sel: { near?: { lat: number; lon: number; radiusM: number }; polygon?: [number, number][] }, limit: number): Promise<string[]> {
+    const idx = await index.get();
+    if (sel.near) return idx.nearest(sel.near, sel.near.radiusM, limit).items.map((h) => h.cam.id);
+    if (sel.polygon) return idx.inPolygon(sel.polygon, limit).items.map((c) => c.id);
+    return [];
+  }
+  return { index, positions, cases, sightings, reachable, requests, reports, area, close: async () => index.close() };
 }
 export type Tracing = ReturnType<typeof createTracing>;

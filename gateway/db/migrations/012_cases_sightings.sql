@@ -60,3 +60,6 @@ CREATE TABLE sighting_history (
   after        jsonb
 );
 CREATE INDEX sighting_history_sighting_idx ON sighting_history (sighting_id, id);
+
+-- The in-memory camera index catches up on rows changed since its last look (changes no bus message announced).
+CREATE INDEX cameras_updated_idx ON cameras (updated_at);
