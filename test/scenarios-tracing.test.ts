@@ -192,9 +192,14 @@ describe('scenario 1: from the first sighting to grouped requests on every reach
   });
 
   it('the route report exports signed, verifies, and a tampered copy fails; the HTML prints the route', async () => {
+    // An evidence export of the case, as the export service audits it (the clip's hash and its segments' Merkle root).
+    const inv = await t.gw.repos.users.byUsername('shouzhang.investigator');
+    await t.gw.repos.audit.append({ action: 'video.export', outcome: 'allow', actorUserId: inv!.id, actorName: 'shouzhang.investigator', cameraId: cams.bridge, grantId: stationGrant, caseNo,
+      windowFrom: new Date(t0 + 7 * MIN), windowTo: new Date(t0 + 9 * MIN), details: { exportId: '6f1c2a8e-0000-4000-8000-000000000001', clipSha256: 'd'.repeat(64), merkleRoot: 'e'.repeat(64) } });
     const r = await api('shouzhang.investigator', 'GET', `/cases/${caseId}/report.json`);
     expect(r.status).toBe(200);
     const doc = r.body as SignedRouteReport;
+    expect(doc.report.evidence).toEqual([expect.objectContaining({ cameraId: cams.bridge, clipSha256: 'd'.repeat(64), merkleRoot: 'e'.repeat(64), grantId: stationGrant })]);
     expect(doc.report.case.caseNo).toBe(caseNo);
     expect(doc.report.sightings).toHaveLength(2);
     expect(doc.report.grants.map((g) => g.id)).toEqual(expect.arrayContaining([stationGrant, homeGrant]));
@@ -216,6 +221,7 @@ describe('scenario 1: from the first sighting to grouped requests on every reach
     expect(html.body).toContain('<polyline');
     expect(html.body).toContain('〔2026〕1123号');
     expect(html.body).toContain('data:image/jpeg;base64,');
+    expect(html.body).toContain('e'.repeat(64));
     const audit = await t.gw.repos.audit.query({ caseNo, action: 'route.report', limit: 10 });
     expect(audit.map((a) => a.details.format).sort()).toEqual(['html', 'json']);
     expect(audit[0]!.details.sha256).toMatch(/^[0-9a-f]{64}$/);
@@ -256,6 +262,15 @@ describe('scenario 1: from the first sighting to grouped requests on every reach
     expect(late.body.error.code).toBe('case_closed');
     const audit = await t.gw.repos.audit.query({ caseNo, limit: 100 });
     expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['case.create', 'sighting.save', 'case.close', 'footage.release', 'grant.request']));
+  });
+});
+
+describe('API description', () => {
+  it('documents the case routes in OpenAPI', async () => {
+    const r = await t.app.inject({ method: 'GET', url: '/api/docs/json' });
+    expect(r.statusCode).toBe(200);
+    const paths = Object.keys(r.json().paths);
+    for (const p of ['/api/v1/cases', '/api/v1/cases/{id}/reachable', '/api/v1/cases/{id}/corridor', '/api/v1/cases/{id}/requests', '/api/v1/cases/{id}/timeline', '/api/v1/cases/{id}/report.json']) expect(paths).toContain(p);
   });
 });
 

@@ -64,11 +64,11 @@ export function routeReportService(deps: {
       })),
       evidence: exports.filter((e) => e.outcome !== 'deny').map((e) => {
         const d = (e.details ?? {}) as Record<string, unknown>;
-        const sha = d.manifestSha256 ?? d.manifest_sha256 ?? d.sha256;
+        const str = (v: unknown) => (typeof v === 'string' ? v : null);
         return {
-          auditId: e.id, cameraId: e.cameraId, at: e.at.toISOString(), grantId: e.grantId,
+          auditId: e.id, exportId: str(d.exportId), cameraId: e.cameraId, at: e.at.toISOString(), grantId: e.grantId,
           footage: e.windowFrom && e.windowTo ? { from: e.windowFrom.toISOString(), to: e.windowTo.toISOString() } : null,
-          manifestSha256: typeof sha === 'string' ? sha : null,
+          clipSha256: str(d.clipSha256), merkleRoot: str(d.merkleRoot), manifestSha256: str(d.manifestSha256),
         };
       }),
       boundaries,

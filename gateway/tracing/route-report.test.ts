@@ -18,7 +18,7 @@ const report = (): RouteReport => ({
     { id: 'k2', name: 'Chengguan bridge', lat: 35.955, lon: 115.872, ownerClass: 'police', ownerStation: { id: 's2', name: '城关派出所' } },
   ],
   grants: [],
-  evidence: [{ auditId: 7, cameraId: 'k2', at: '2026-11-23T09:00:00.000Z', footage: null, manifestSha256: 'b'.repeat(64), grantId: null }],
+  evidence: [{ auditId: 7, exportId: 'e1', cameraId: 'k2', at: '2026-11-23T09:00:00.000Z', footage: null, clipSha256: 'b'.repeat(64), merkleRoot: 'c'.repeat(64), manifestSha256: null, grantId: null }],
   boundaries: [{ stationId: 's1', name: '寿张', rings: [[[115.8, 35.9], [115.95, 35.9], [115.95, 36.0], [115.8, 36.0], [115.8, 35.9]]] }],
 });
 
@@ -59,6 +59,7 @@ describe('route report signature', () => {
     expect(html).toMatch(/<polygon points="[^"]+"/);
     expect(html).toMatch(/<polyline points="[\d.]+,[\d.]+ [\d.]+,[\d.]+"/);
     expect(html).toContain('b'.repeat(64));
+    expect(html).toContain('c'.repeat(64));
     expect(html).toContain('data:image/jpeg;base64,/9j/2Q==');
   });
 });

@@ -17,7 +17,8 @@ export interface RouteReport {
   sightings: Array<{ id: string; order: number; cameraId: string; seenAt: string; note: string; confidence: number; snapshotSha256: string | null; version: number }>;
   cameras: Array<{ id: string; name: string; lat: number; lon: number; ownerClass: string; ownerStation: { id: string; name: string } }>;
   grants: Array<{ id: string; state: string; ownerStationId: string; requesterUserId: string; cameraIds: string[]; actions: string[]; footage: { from: string; to: string } | null; decidedAt: string | null; dedupParentId: string | null }>;
-  evidence: Array<{ auditId: number; cameraId: string | null; at: string; footage: { from: string; to: string } | null; manifestSha256: string | null; grantId: string | null }>;
+  /** Evidence exports of the case, from their audit rows: the clip's hash and the Merkle root of its source segments. */
+  evidence: Array<{ auditId: number; exportId: string | null; cameraId: string | null; at: string; footage: { from: string; to: string } | null; clipSha256: string | null; merkleRoot: string | null; manifestSha256: string | null; grantId: string | null }>;
   boundaries: Array<{ stationId: string; name: string; rings: Array<Array<[number, number]>> }>;
 }
 
@@ -112,7 +113,8 @@ export function routeReportHtml(doc: SignedRouteReport, snapshots: Map<string, B
       img ? `<img alt="snapshot" src="data:image/jpeg;base64,${img.toString('base64')}" width="240">` : s.snapshotSha256 ? `<code>${esc(s.snapshotSha256.slice(0, 16))}…</code>` : '']);
   }).join('');
   const grants = r.grants.map((g) => row([`<code>${esc(g.id)}</code>`, esc(g.state), esc(g.cameraIds.map((id) => cam.get(id)?.name ?? id).join(', ')), esc(g.actions.join(', ')), g.footage ? `${esc(g.footage.from)} – ${esc(g.footage.to)}` : '', g.dedupParentId ? `joined <code>${esc(g.dedupParentId)}</code>` : ''])).join('');
-  const evidence = r.evidence.map((e) => row([esc(e.at), esc(e.cameraId ? (cam.get(e.cameraId)?.name ?? e.cameraId) : ''), e.footage ? `${esc(e.footage.from)} – ${esc(e.footage.to)}` : '', `<code>${esc(e.manifestSha256 ?? '')}</code>`])).join('');
+  const evidence = r.evidence.map((e) => row([esc(e.at), esc(e.cameraId ? (cam.get(e.cameraId)?.name ?? e.cameraId) : ''), e.footage ? `${esc(e.footage.from)} – ${esc(e.footage.to)}` : '',
+    `<code>${esc(e.exportId ?? '')}</code>`, `clip <code>${esc(e.clipSha256 ?? '')}</code><br>segments (Merkle) <code>${esc(e.merkleRoot ?? '')}</code>${e.manifestSha256 ? `<br>manifest <code>${esc(e.manifestSha256)}</code>` : ''}`])).join('');
   return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>Route report ${esc(r.case.caseNo)}</title>
 <style>body{font:13px/1.45 system-ui,"Noto Sans CJK SC",sans-serif;margin:24px;color:#222}table{border-collapse:collapse;width:100%;margin:8px 0 20px}
 td,th{border:1px solid #ccc;padding:4px 6px;vertical-align:top;text-align:left}h1{font-size:20px}h2{font-size:15px;margin-top:22px}
@@ -123,7 +125,7 @@ Generated ${esc(r.generatedAt)} by ${esc(r.generatedBy.username)}</p>
 <section><h2>Route</h2>${routeSvg(r)}</section>
 <section><h2>Sightings</h2><table><tr><th>#</th><th>time</th><th>camera</th><th>station</th><th>confidence</th><th>note</th><th>snapshot</th></tr>${sightings}</table></section>
 <section><h2>Grants used</h2><table><tr><th>grant</th><th>state</th><th>cameras</th><th>actions</th><th>footage window</th><th></th></tr>${grants}</table></section>
-<section><h2>Evidence clips</h2><table><tr><th>exported</th><th>camera</th><th>footage</th><th>manifest SHA-256</th></tr>${evidence}</table></section>
+<section><h2>Evidence clips</h2><table><tr><th>exported</th><th>camera</th><th>footage</th><th>export</th><th>SHA-256</th></tr>${evidence}</table></section>
 <section><h2>Signature</h2><p>EdDSA (Ed25519), key <code>${esc(doc.signature.kid)}</code>; SHA-256 of the canonical JSON <code>${esc(doc.signature.sha256)}</code>.
 Verify the JSON (<code>report.json</code>) against the gateway's public keys (<code>/api/v1/play-tokens/jwks</code>).</p>
 <p><code style="word-break:break-all">${esc(doc.signature.jws)}</code></p></section>
