@@ -12,7 +12,6 @@ import { loadAll } from '../gateway/tracing/index-sync.ts';
 import { CameraIndex } from '../gateway/tracing/spatial-index.ts';
 import { accessStatus, grantsByCamera } from '../gateway/tracing/access-status.ts';
 import { haversineM, placeOnRoute, reachRadiusM, vertexTimes } from '../gateway/tracing/reachability.ts';
-import { toCameraResource } from '../gateway/repositories/cameras.repository.ts';
 import type { Uuid } from '../gateway/domain/types.ts';
 
 const CAMERAS = Number(process.env.SPATIAL_CAMERAS ?? 1_000_000);
@@ -134,7 +133,7 @@ export async function run() {
       const found = index.nearest(o, radius, cap);
       for (const h of found.items) {
         const arr = at.getTime() + (h.distanceM * speeds.roadFactor) / ((speeds.speedsKmh.car * 1000) / 60) * 60_000;
-        accessStatus(subject, toCameraResource({ ...h.cam, removedAt: null }), { from: new Date(arr - 600_000), to: new Date(arr + 600_000) }, grants, ctx);
+        accessStatus(subject, h.cam, { from: new Date(arr - 600_000), to: new Date(arr + 600_000) }, grants, ctx);
       }
       memReach.push(msSince(s));
       reached += found.items.length;
@@ -151,7 +150,7 @@ export async function run() {
     for (const o of origins) {
       const s = performance.now();
       const rows = await gw.tracing.positions.nearestInPg(o.lat, o.lon, radius, cap);
-      for (const c of rows) accessStatus(subject, toCameraResource({ ...c, removedAt: null }), { from: at, to: at }, grants, ctx);
+      for (const c of rows) accessStatus(subject, c, { from: at, to: at }, grants, ctx);
       pgReach.push(msSince(s));
     }
 
@@ -172,7 +171,7 @@ export async function run() {
       const s = performance.now();
       const times = vertexTimes(pts, 10);
       const found = index.nearPolyline(pts, 300, cap, times);
-      for (const h of found.items) accessStatus(subject, toCameraResource({ ...h.cam, removedAt: null }), { from: h.at!, to: h.at! }, grants, ctx);
+      for (const h of found.items) accessStatus(subject, h.cam, { from: h.at!, to: h.at! }, grants, ctx);
       memRoute.push(msSince(s));
       along += found.items.length;
     }
@@ -198,7 +197,7 @@ export async function run() {
       const rows = await gw.tracing.positions.inBoxesInPg(boxes, 5000);
       for (const c of rows) {
         const p = placeOnRoute(c, pts, times);
-        if (p.distanceM <= 300) accessStatus(subject, toCameraResource({ ...c, removedAt: null }), { from: p.at!, to: p.at! }, grants, ctx);
+        if (p.distanceM <= 300) accessStatus(subject, c, { from: p.at!, to: p.at! }, grants, ctx);
       }
       pgRoute.push(msSince(s));
     }
@@ -221,7 +220,9 @@ export async function run() {
     const reach = await call('POST', `/cases/${c.id}/reachable`, { from: { sightingId: sighting.id }, mode: 'car', minutes: 30, direction: 'after' }) as { cameras: Array<{ cameraId: string; footage: { from: string; to: string }; access: { canView: boolean }; agreement: unknown }> };
     const partner = reach.cameras.filter((x) => !x.access.canView && x.agreement).slice(0, 400);
     if (partner.length === 0) throw new Error('no partner camera within reach: too few cameras for scenario 1');
-    const req = await call('POST', `/cases/${c.id}/requests`, { cameras: partner.map((x) => ({ cameraId: x.cameraId, from: x.footage.from, to: x.footage.to })), reason: 'bench scenario 1', actions: ['playback'] }) as { requests: unknown[] };
+    const req = await call('POST', `/cases/${c.id}/requests`, { cameras: partner.map((x) => ({ cameraId: x.cameraId, from: x.footage.from, to: x.footage.to })), reason: 'bench scenario 1', actions: ['playback'] }) as { requests: unknown[]; cameras: Array<{ outcome: string; reason?: string }> };
+    const outcomes = new Map<string, number>();
+    for (const x of req.cameras) outcomes.set(x.reason ? `${x.outcome}/${x.reason}` : x.outcome, (outcomes.get(x.reason ? `${x.outcome}/${x.reason}` : x.outcome) ?? 0) + 1);
     const scenarioMs = msSince(t);
     await app.close();
 
@@ -253,6 +254,7 @@ export async function run() {
       scenario1_ms: round(scenarioMs, 0),
       scenario1_requests: req.requests.length,
       scenario1_cameras_requested: partner.length,
+      scenario1_outcomes: [...outcomes].map(([k, n]) => `${k}: ${n}`).join(', '),
       goal_reachable_p95_ms: 10,
       goal_route_p95_ms: 20,
       goal_scenario1_api_calls: 6,

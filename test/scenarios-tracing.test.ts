@@ -14,7 +14,7 @@ const now = Date.now();
 const t0 = now - 6 * HOUR;
 const iso = (ms: number) => new Date(ms).toISOString();
 const tokens: Record<string, string> = {};
-const cams = {} as Record<'yanggu' | 'bridge' | 'road' | 'shop' | 'home' | 'far' | 'qianqing' | 'dongshu1' | 'dongshu2', string>;
+const cams = {} as Record<'orphanHome' | 'yanggu' | 'bridge' | 'road' | 'shop' | 'home' | 'far' | 'qianqing' | 'dongshu1' | 'dongshu2', string>;
 let calls = 0;
 
 async function api(user: string, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown) {
@@ -31,6 +31,8 @@ beforeAll(async () => {
   cams.road = await insertTestCamera(t.gw, { stationCode: '41092701', ownerClass: 'police', lat: 35.96, lon: 115.866, name: 'Chengguan S101' });
   cams.shop = await insertTestCamera(t.gw, { stationCode: '41092701', ownerClass: 'police', lat: 35.962, lon: 115.878, name: 'Chengguan e-bike shop street' });
   cams.home = await insertTestCamera(t.gw, { stationCode: '41092701', ownerClass: 'household', sharingMode: 'on_request', ownerUsername: 'chengguan-chengguan.owner', lat: 35.958, lon: 115.87, name: 'Li family door' });
+  // A home camera whose owner has no account and delegated nobody: no one can approve a request for it.
+  cams.orphanHome = await insertTestCamera(t.gw, { stationCode: '41092701', ownerClass: 'household', sharingMode: 'on_request', lat: 35.9565, lon: 115.8705, name: 'Wang family door' });
   // ~45 km away: out of reach by car in 30 minutes (50 km/h, road factor 1.3 → 19 km).
   cams.far = await insertTestCamera(t.gw, { stationCode: '41092701', ownerClass: 'police', lat: 35.75, lon: 115.45, name: 'Chengguan far west' });
   cams.qianqing = await insertTestCamera(t.gw, { stationCode: '33060301', ownerClass: 'police', lat: 30.11, lon: 120.41 });
@@ -92,7 +94,8 @@ describe('scenario 1: from the first sighting to grouped requests on every reach
     stationGrant = grants.find((g: { approverKind: string }) => g.approverKind === 'station').grantId;
     homeGrant = grants.find((g: { approverKind: string }) => g.approverKind === 'owner').grantId;
     const outcome = Object.fromEntries(req.body.cameras.map((x: { cameraId: string; outcome: string }) => [x.cameraId, x.outcome]));
-    expect(outcome).toMatchObject({ [cams.bridge]: 'created', [cams.road]: 'created', [cams.shop]: 'created', [cams.home]: 'created', [cams.yanggu]: 'already_viewable' });
+    expect(outcome).toMatchObject({ [cams.bridge]: 'created', [cams.road]: 'created', [cams.shop]: 'created', [cams.home]: 'created', [cams.yanggu]: 'already_viewable', [cams.orphanHome]: 'not_requested' });
+    expect(req.body.cameras.find((x: { cameraId: string }) => x.cameraId === cams.orphanHome)).toMatchObject({ reason: 'no_approver' });
     const g = await api('chengguan.duty', 'GET', `/grants/${stationGrant}`);
     expect(g.body.grant).toMatchObject({ caseNo, state: 'pending' });
     expect(g.body.grant.cameraIds.sort()).toEqual([cams.bridge, cams.road, cams.shop].sort());

@@ -1,8 +1,10 @@
 // What the in-memory spatial index holds per camera: position and the facts decide() needs, nothing secret.
-import type { Queryable } from '../db/pool.ts';
+import { withTx, type Db } from '../db/pool.ts';
 import type { OwnerClass, SharingMode, Uuid } from '../domain/types.ts';
 
+/** Shaped as decide()'s CameraResource too, so a million of them are checked without copying. */
 export interface CameraPosition {
+  kind: 'camera';
   id: Uuid;
   name: string;
   lat: number;
@@ -16,18 +18,22 @@ export interface CameraPosition {
   enabled: boolean;
 }
 
-const COLS = `c.id, c.name, c.lat, c.lon, c.owner_class AS "ownerClass", c.station_id AS "stationId", c.village_id AS "villageId",
+const COLS = `'camera' AS kind, c.id, c.name, c.lat, c.lon, c.owner_class AS "ownerClass", c.station_id AS "stationId", c.village_id AS "villageId",
   c.owner_user_id AS "ownerUserId", c.sharing_mode AS "sharingMode", c.delegated_to_committee AS "delegatedToCommittee", c.enabled`;
 
-export function cameraPositionsRepository(db: Queryable) {
+export function cameraPositionsRepository(db: Db) {
   return {
-    /** One page of cameras not removed, in id order (the index loads 1M rows a page at a time). */
-    async page(afterId: Uuid | null, limit: number): Promise<CameraPosition[]> {
-      const { rows } = await db.query<CameraPosition>(
-        `SELECT ${COLS} FROM cameras c WHERE c.removed_at IS NULL AND ($1::uuid IS NULL OR c.id > $1) ORDER BY c.id LIMIT $2`,
-        [afterId, limit],
-      );
-      return rows;
+    /** Every camera not removed, a page at a time, through one cursor (a sequential scan: no sort, no index walk). */
+    async scan(pageSize: number, onPage: (rows: CameraPosition[]) => void): Promise<void> {
+      await withTx(db, async (tx) => {
+        await tx.query(`DECLARE camera_positions NO SCROLL CURSOR FOR SELECT ${COLS} FROM cameras c WHERE c.removed_at IS NULL`);
+        for (;;) {
+          const { rows } = await tx.query<CameraPosition>(`FETCH FORWARD ${Math.max(1, Math.floor(pageSize))} FROM camera_positions`);
+          if (rows.length) onPage(rows);
+          if (rows.length < pageSize) break;
+        }
+        await tx.query('CLOSE camera_positions');
+      });
     },
 
     /** Cameras written after `since` (removed ones with removed: true), oldest first, for the index's catch-up. */
@@ -52,18 +58,18 @@ export function cameraPositionsRepository(db: Queryable) {
       return rows[0];
     },
 
-    /** The PostgreSQL alternative to the in-memory index (GiST on point(lon, lat)): nearest first, within a radius. */
+    /**
+     * The PostgreSQL alternative to the in-memory index: a k-nearest walk of the GiST index on point(lon, lat)
+     * (degree space, so 50 % more candidates are read), then exact great-circle distances, the radius, nearest first.
+     */
     async nearestInPg(lat: number, lon: number, radiusM: number, limit: number): Promise<Array<CameraPosition & { distanceM: number }>> {
-      const dLat = radiusM / 111_320;
-      const dLon = radiusM / (111_320 * Math.max(0.01, Math.cos((lat * Math.PI) / 180)));
       const { rows } = await db.query<CameraPosition & { distanceM: number }>(
         `SELECT * FROM (
            SELECT ${COLS}, 2 * 6371008.8 * asin(sqrt(power(sin(radians(c.lat - $2) / 2), 2)
                     + cos(radians(c.lat)) * cos(radians($2)) * power(sin(radians(c.lon - $1) / 2), 2))) AS "distanceM"
-           FROM cameras c
-           WHERE c.removed_at IS NULL AND point(c.lon, c.lat) <@ box(point($1 - $4, $2 - $3), point($1 + $4, $2 + $3))
-         ) x WHERE x."distanceM" <= $5 ORDER BY x."distanceM" LIMIT $6`,
-        [lon, lat, dLat, dLon, radiusM, limit],
+           FROM cameras c WHERE c.removed_at IS NULL ORDER BY point(c.lon, c.lat) <-> point($1, $2) LIMIT $4
+         ) x WHERE x."distanceM" <= $3 ORDER BY x."distanceM" LIMIT $5`,
+        [lon, lat, radiusM, Math.ceil(limit * 1.5), limit],
       );
       return rows;
     },

@@ -81,6 +81,15 @@ export function caseRequestsService(deps: { index: SyncedIndex; cases: CasesServ
           outcomes.set(w.cameraId, { cameraId: w.cameraId, outcome: 'already_viewable', grantId: st.grantId, ownerStationId: cam.stationId });
           continue;
         }
+        // Named cameras nobody can approve would refuse the whole station's request: leave them out up front.
+        if (!cam.enabled) {
+          outcomes.set(w.cameraId, { cameraId: w.cameraId, outcome: 'not_requested', code: 'camera_not_requestable', reason: 'camera_disabled', message: 'The camera is disabled.', ownerStationId: cam.stationId });
+          continue;
+        }
+        if (cam.ownerClass === 'household' && cam.ownerUserId === null && !cam.delegatedToCommittee) {
+          outcomes.set(w.cameraId, { cameraId: w.cameraId, outcome: 'not_requested', code: 'camera_not_requestable', reason: 'no_approver', message: 'This home camera has no owner account or delegated committee to approve requests.', ownerStationId: cam.stationId });
+          continue;
+        }
         const list = byStation.get(cam.stationId) ?? [];
         list.push(w);
         byStation.set(cam.stationId, list);
@@ -88,10 +97,24 @@ export function caseRequestsService(deps: { index: SyncedIndex; cases: CasesServ
 
       // One call per owning station, so one station's refusal (no agreement, window too long) never blocks the others.
       const requests: Array<{ ownerStationId: Uuid; footage: TimeWindow; grants: Array<{ grantId: Uuid; dedup: string; state: string; approverKind: string }> }> = [];
-      for (const [stationId, list] of byStation) {
-        const footage = hull(list);
+      for (const [stationId, all] of byStation) {
+        let list = all;
+        let footage = hull(list);
         try {
-          const r = await deps.grants.request(actor, { cameraIds: list.map((w) => w.cameraId), caseNo: c.caseNo, reason, actions: input.actions, footage }, now);
+          let r;
+          for (;;) {
+            try {
+              r = await deps.grants.request(actor, { cameraIds: list.map((w) => w.cameraId), caseNo: c.caseNo, reason, actions: input.actions, footage }, now);
+              break;
+            } catch (e) {
+              // One camera the grants service will not take (e.g. its owner never activated an account): say so, ask for the rest.
+              const bad = isAppError(e) && e.code === 'camera_not_requestable' ? String(e.details?.cameraId ?? '') : '';
+              if (!bad || !list.some((w) => w.cameraId === bad) || list.length === 1) throw e;
+              outcomes.set(bad, { cameraId: bad, outcome: 'not_requested', code: (e as { code: string }).code, reason: String((e as { details?: Record<string, unknown> }).details?.reason ?? ''), message: (e as Error).message, ownerStationId: stationId });
+              list = list.filter((w) => w.cameraId !== bad);
+              footage = hull(list);
+            }
+          }
           requests.push({ ownerStationId: stationId, footage, grants: r.grants.map((g) => ({ grantId: g.grant.id, dedup: g.dedup, state: g.grant.state, approverKind: g.grant.approverKind })) });
           for (const g of r.grants) {
             for (const id of g.grant.requestedCameraIds) {

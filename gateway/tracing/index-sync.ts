@@ -22,17 +22,16 @@ export interface SyncedIndex {
 export async function loadAll(repo: CameraPositionsRepository): Promise<CameraPosition[]> {
   const out: CameraPosition[] = [];
   const stations = new Map<string, string>();
-  let after: string | null = null;
-  for (;;) {
-    const page = await repo.page(after, PAGE);
-    for (const c of page) {
+  await repo.scan(PAGE, (rows) => {
+    for (const c of rows) {
       // One string per station: a million cameras share a few hundred ids.
-      const s = stations.get(c.stationId) ?? (stations.set(c.stationId, c.stationId), c.stationId);
-      out.push({ ...c, stationId: s });
+      const s = stations.get(c.stationId);
+      if (s === undefined) stations.set(c.stationId, c.stationId);
+      else c.stationId = s;
+      out.push(c);
     }
-    if (page.length < PAGE) return out;
-    after = page[page.length - 1]!.id;
-  }
+  });
+  return out;
 }
 
 const CATCH_UP_MS = 15_000;

@@ -4,7 +4,6 @@
 import type { CameraResource, Subject, Uuid } from '../domain/types.ts';
 import { errors } from '../errors.ts';
 import type { AccessRuntime } from '../access/runtime.ts';
-import { toCameraResource } from '../repositories/cameras.repository.ts';
 import type { CameraPosition } from '../repositories/camera-positions.repository.ts';
 import type { CasesRepository } from '../repositories/cases.repository.ts';
 import type { AgreementsRepository, Agreement } from '../repositories/agreements.repository.ts';
@@ -118,7 +117,7 @@ export function reachableService(deps: {
     const ctx = { now, villageCommitteeMayView: access.config.villageCommitteeMayView, isRevoked: (id: Uuid) => access.revocations.isGrantRevoked(id) };
     const out: CameraAnswer[] = rows.map((r) => {
       const footage = { from: new Date(r.arrivalAt.getTime() - r.slack * 60_000), to: new Date(r.arrivalAt.getTime() + r.slack * 60_000) };
-      const res: CameraResource = toCameraResource({ ...r.cam, removedAt: null });
+      const res: CameraResource = r.cam;
       const a = agreements.get(r.cam.stationId) ?? null;
       return {
         cameraId: r.cam.id, name: r.cam.name, lat: r.cam.lat, lon: r.cam.lon, ownerClass: r.cam.ownerClass, sharingMode: r.cam.sharingMode,

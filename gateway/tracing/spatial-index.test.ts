@@ -6,7 +6,7 @@ import { haversineM, placeOnRoute, pointInRing, ringAreaKm2, selfIntersects, ver
 import type { CameraPosition } from '../repositories/camera-positions.repository.ts';
 
 const cam = (i: number, lat: number, lon: number, enabled = true): CameraPosition => ({
-  id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, name: `c${i}`, lat, lon, ownerClass: 'police', stationId: 's', villageId: null,
+  kind: 'camera', id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, name: `c${i}`, lat, lon, ownerClass: 'police', stationId: 's', villageId: null,
   ownerUserId: null, sharingMode: null, delegatedToCommittee: false, enabled,
 });
 

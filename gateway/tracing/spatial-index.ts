@@ -27,6 +27,8 @@ export interface Found<T> {
 export class CameraIndex {
   private readonly tree: Flatbush | null;
   private readonly dead: Uint8Array;
+  /** 1 where the base camera is alive and enabled: the default filter without touching the objects. */
+  private readonly usable: Uint8Array;
   private readonly slotOf = new Map<string, number>();
   private readonly overlay = new Map<string, CameraPosition | null>();
   /** x = lon · kx, y = lat: degrees of latitude as the unit, longitude shrunk by cos(reference latitude). */
@@ -35,6 +37,7 @@ export class CameraIndex {
   private constructor(private readonly base: CameraPosition[], refLat: number) {
     this.kx = Math.cos((refLat * Math.PI) / 180);
     this.dead = new Uint8Array(base.length);
+    this.usable = new Uint8Array(base.length);
     if (base.length === 0) {
       this.tree = null;
       return;
@@ -44,6 +47,7 @@ export class CameraIndex {
       const c = base[i]!;
       tree.add(c.lon * this.kx, c.lat);
       this.slotOf.set(c.id, i);
+      this.usable[i] = c.enabled ? 1 : 0;
     }
     tree.finish();
     this.tree = tree;
@@ -84,27 +88,34 @@ export class CameraIndex {
   /** A camera added or changed (null: removed). O(1): tombstone in the base, entry in the overlay. */
   apply(id: string, cam: CameraPosition | null): void {
     const s = this.slotOf.get(id);
-    if (s !== undefined) this.dead[s] = 1;
+    if (s !== undefined) {
+      this.dead[s] = 1;
+      this.usable[s] = 0;
+    }
     if (cam === null && s === undefined) this.overlay.delete(id);
     else this.overlay.set(id, cam);
   }
 
   /** Cameras within radiusM of a point, nearest first, at most `limit` (exact great-circle distances). */
-  nearest(p: LatLon, radiusM: number, limit: number, keep: (c: CameraPosition) => boolean = isUsable): Found<Hit> {
+  nearest(p: LatLon, radiusM: number, limit: number, keep?: (c: CameraPosition) => boolean): Found<Hit> {
+    const usable = this.usable;
+    const base = this.base;
+    const accept = keep ? (i: number) => usable[i] === 1 && keep(base[i]!) : (i: number) => usable[i] === 1;
+    const keepOverlay = keep ?? isUsable;
     // Index distances understate true ones by at most cos(lat)/kx; widen the search by that much, then filter exactly.
     const ratio = Math.min(1, Math.cos((p.lat * Math.PI) / 180) / this.kx);
     const maxIdx = (radiusM / M_PER_DEG / ratio) * 1.01;
     const x = p.lon * this.kx;
     const hits: Hit[] = [];
     for (const c of this.overlay.values()) {
-      if (!c || !keep(c)) continue;
+      if (!c || !keepOverlay(c)) continue;
       const d = haversineM(p.lat, p.lon, c.lat, c.lon);
       if (d <= radiusM) hits.push({ cam: c, distanceM: d });
     }
     if (this.tree) {
       let want = limit + 1 + 16;
       for (;;) {
-        const ids = this.tree.neighbors(x, p.lat, want, maxIdx, (i) => !this.dead[i] && keep(this.base[i]!));
+        const ids = this.tree.neighbors(x, p.lat, want, maxIdx, accept);
         const found: Hit[] = [];
         for (const i of ids) {
           const c = this.base[i]!;
