@@ -27,6 +27,7 @@ import { RefusalAggregator } from './audit/refusal-aggregator.ts';
 import type { CameraResource } from './domain/types.ts';
 import { noticesRepository } from './repositories/notices.repository.ts';
 import { accountsService } from './auth/accounts.service.ts';
+import { createTracing } from './tracing/tracing.ts';
 
 /** Builds every component from config and a database pool; the only place that wires them. */
 export async function composeGateway(opts: { config: Config; db: Db; log: Logger; ephemeralKeys?: boolean }) {
@@ -110,6 +111,7 @@ export async function composeGateway(opts: { config: Config; db: Db; log: Logger
     db, log, grants: repos.grants, agreements: repos.agreements, cameras: repos.cameras, users: repos.users,
     jurisdictions: repos.jurisdictions, audit: repos.audit, access, events, bus,
     config: { villageCommitteeMayView: config.access.villageCommitteeMayView, requestTtlMinutes: 24 * 60, maxCameras: 500 },
+    area: (sel, limit) => tracing.area(sel, limit),
   });
   const accounts = accountsService({ db, users: repos.users, audit: repos.audit, bus, events });
   const playTokens = playTokenService({ access, grants: repos.grants, audit: repos.audit, ttlSeconds: config.access.playTokenTtlSeconds });
@@ -131,6 +133,8 @@ export async function composeGateway(opts: { config: Config; db: Db; log: Logger
   const housekeeping = setInterval(() => void accounts.prune().catch((err: unknown) => log.warn({ err }, 'account housekeeping failed')), 3_600_000);
   housekeeping.unref();
   closers.push(async () => clearInterval(housekeeping));
+  const tracing = createTracing({ db, log, bus, config: config.tracing, access, grants, repos });
+  closers.push(() => tracing.close());
 
   return {
     config,
@@ -151,6 +155,7 @@ export async function composeGateway(opts: { config: Config; db: Db; log: Logger
     checkpointer,
     refusals,
     accounts,
+    tracing,
     onCameraChanged(fn: (cameraId: string) => void): () => void {
       cameraChangeListeners.add(fn);
       return () => cameraChangeListeners.delete(fn);

@@ -55,6 +55,14 @@ export const errors = {
   grantAmbiguous: make('grant_ambiguous', 409),
   grantAlreadyReviewed: make('grant_already_reviewed', 409),
   notActivatable: make('account_already_active', 403),
+  // cases and route tracing
+  caseNumberTaken: make('case_number_taken', 409),
+  caseClosed: make('case_closed', 409),
+  timeOutOfRange: make('time_out_of_range', 400),
+  travelTimeTooLong: make('travel_time_too_long', 400),
+  polygonSelfIntersects: make('polygon_self_intersects', 400),
+  areaTooLarge: make('area_too_large', 400),
+  tooManyCameras: make('too_many_cameras', 400),
 } as const;
 
 export function isAppError(e: unknown): e is AppError {

@@ -105,6 +105,29 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    tracing: Type.Object(
+      {
+        /** Travel speeds by mode, km/h, for "reachable within N minutes". */
+        speedsKmh: Type.Object(
+          {
+            foot: Type.Number({ minimum: 1, maximum: 20, default: 5 }),
+            ebike: Type.Number({ minimum: 5, maximum: 80, default: 20 }),
+            car: Type.Number({ minimum: 10, maximum: 200, default: 50 }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+        /** Road distance ÷ straight-line distance. */
+        roadFactor: Type.Number({ minimum: 1, maximum: 3, default: 1.3 }),
+        /** Longest travel time a reachable search accepts. */
+        maxMinutes: Type.Integer({ minimum: 1, maximum: 1440, default: 360 }),
+        defaultSlackMinutes: Type.Integer({ minimum: 0, maximum: 240, default: 10 }),
+        maxCamerasPerAnswer: Type.Integer({ minimum: 1, maximum: 5000, default: 500 }),
+        maxCorridorWidthM: Type.Integer({ minimum: 10, maximum: 10_000, default: 2000 }),
+        /** A request polygon larger than this is refused (a province is not a search area). */
+        maxPolygonKm2: Type.Number({ minimum: 0.01, maximum: 100_000, default: 400 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     log: Type.Object(
       {
         level: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),

@@ -24,6 +24,7 @@ import accessAuditRoutes from './routes/access-audit.ts';
 import { redactedRequest } from './log-redaction.ts';
 import { guardConnections } from './connection-guard.ts';
 import { limitAnonymousMedia } from './anonymous-media-limit.ts';
+import caseRoutes from './routes/cases.ts';
 
 export type App = FastifyInstance & { withTypeProvider: () => FastifyInstance };
 export type TypedApp = ReturnType<typeof typed>;
@@ -108,6 +109,7 @@ export async function buildApp(gw: Gateway, opts: BuildAppOptions = {}): Promise
     await playTokenRoutes(typed(a), gw);
     await eventRoutes(typed(a), gw);
     await accessAuditRoutes(typed(a), gw);
+    await caseRoutes(typed(a), gw);
   }, { prefix: '/api/v1' });
   for (const p of opts.plugins ?? []) await app.register(p);
   return app;
