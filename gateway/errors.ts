@@ -47,6 +47,11 @@ export const errors = {
   staleVersion: make('stale_version', 409),
   narrowNotSubset: make('narrow_not_subset', 400),
   cameraNotRequestable: make('camera_not_requestable', 403),
+  // recorded footage (details.nearest: the nearest allowed or recorded range)
+  footageOutsideGrant: make('footage_outside_grant', 403),
+  footageNotRecorded: make('footage_not_recorded', 404),
+  playbackClosed: make('playback_closed', 403),
+  exportNotReady: make('export_not_ready', 409),
 } as const;
 
 export function isAppError(e: unknown): e is AppError {

@@ -12,6 +12,7 @@ import { buildApp } from './http/app.ts';
 import { loadDemo, DEMO_PASSWORD } from './demo/load-demo.ts';
 import { startDemoCameras } from './demo/demo-cameras.ts';
 import { startMedia } from './media/start.ts';
+import { startFootage } from './media/playback/start-footage.ts';
 
 function fail(message: string): never {
   process.stderr.write(`shouwang: ${message}\n`);
@@ -75,7 +76,8 @@ export async function main(): Promise<void> {
     ? { cert: readFileSync(config.http.tlsCert), key: readFileSync(config.http.tlsKey) }
     : null;
   const media = config.media.enabled ? await startMedia(gw) : null;
-  const app = await buildApp(gw, { logger: log, https, plugins: media ? [media.routes] : [] });
+  const footage = startFootage(gw);
+  const app = await buildApp(gw, { logger: log, https, plugins: [...(media ? [media.routes] : []), footage.routes] });
 
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -86,6 +88,7 @@ export async function main(): Promise<void> {
     force.unref();
     await app.close().catch(() => undefined);
     await media?.close().catch(() => undefined);
+    await footage.close().catch(() => undefined);
     await gw.close();
     await demoSim?.close().catch(() => undefined);
     await stopAll();
