@@ -9,6 +9,9 @@ import { localSegmentFiles, recordingRoot, type SegmentFiles } from './segment-f
 import { playbackService } from './playback.service.ts';
 import { playbackRoutes } from './routes.ts';
 import type { ListingDeps } from './listing.ts';
+import { locateFfmpeg } from '../../../camera-adapters/ffmpeg/index.ts';
+import { exportService, type ExportDeps, type MaskDecision } from '../export/export.service.ts';
+import { exportRoutes } from '../export/routes.ts';
 
 export interface FootageOptions {
   /** Segment store root; default media-core's `recording.dir` or ./data/recordings. */
@@ -39,7 +42,44 @@ export function startFootage(gw: Gateway, opts: FootageOptions = {}) {
     villageCommitteeMayView: gw.config.access.villageCommitteeMayView,
     rangeToleranceMs: gw.config.footage.rangeToleranceMs,
   };
-  const plugins: Array<(app: FastifyInstance) => Promise<void>> = [playbackRoutes(gw, playback, listing)];
+  const userName = async (id: string | null) => (id ? ((await gw.repos.users.byId(id))?.username ?? null) : null);
+  /** Owners see their own footage unmasked; a grant the owner lifted the mask for too; everyone else gets the mask. */
+  const masksFor = async (cameraId: string, viewerId: string, grantId: string | null): Promise<MaskDecision> => {
+    const cam = await gw.repos.cameras.byId(cameraId);
+    const mask = await repo.currentMask(cameraId);
+    if (!mask || mask.rects.length === 0 || cam?.ownerUserId === viewerId) return { masks: [], lifted: null };
+    const lift = grantId ? await repo.maskLift(grantId, cameraId) : undefined;
+    if (lift && grantId) return { masks: [], lifted: { grantId, maskVersion: lift.maskVersion, liftedBy: lift.liftedBy } };
+    return { masks: [{ version: mask.version, rects: mask.rects }], lifted: null };
+  };
+  const issueToken: ExportDeps['issueToken'] = async (user, sessionId, r) =>
+    (await gw.playTokens.issue(user, sessionId, { cameraId: r.cameraId, action: 'export', footage: r.footage, grantId: r.grantId })).token;
+  const exports = exportService({
+    authorize, issueToken, sessions, repo, files, audit: gw.repos.audit, events: gw.events, log: gw.log, masksFor,
+    ffmpegPath: locateFfmpeg(gw.config.media.ffmpegPath ?? undefined),
+    exportDir: opts.exportDir ?? gw.config.footage.exportDir,
+    maxExportMs: gw.config.footage.maxExportMinutes * 60_000,
+    signingKey: () => gw.access.keyRing.signingKey(),
+    async camera(id) {
+      const c = await gw.repos.cameras.byId(id);
+      if (!c) return null;
+      const st = await gw.repos.jurisdictions.byId(c.stationId);
+      return { id: c.id, name: c.name, ownerClass: c.ownerClass, ownerUserId: c.ownerUserId, station: { id: c.stationId, code: st?.code ?? null, name: st?.name ?? null } };
+    },
+    async grant(id) {
+      const g = await gw.repos.grants.byId(id);
+      if (!g) return null;
+      return {
+        id: g.id, caseNo: g.caseNo,
+        requester: { id: g.requesterUserId, name: await userName(g.requesterUserId) },
+        approver: g.decidedBy ? { id: g.decidedBy, name: await userName(g.decidedBy) } : null,
+      };
+    },
+  });
+  const plugins: Array<(app: FastifyInstance) => Promise<void>> = [
+    playbackRoutes(gw, playback, listing),
+    exportRoutes(gw, exports, { authorize, issueToken }),
+  ];
   return {
     repo,
     files,
@@ -47,12 +87,15 @@ export function startFootage(gw: Gateway, opts: FootageOptions = {}) {
     sessions,
     playback,
     listing,
+    exports,
+    masksFor,
     routes: async (app: FastifyInstance) => {
       for (const p of plugins) await p(app);
     },
     async close(): Promise<void> {
       offRevocation();
       playback.close();
+      await exports.close();
     },
   };
 }
