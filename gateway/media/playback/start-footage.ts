@@ -9,6 +9,7 @@ import { localSegmentFiles, recordingRoot, type SegmentFiles } from './segment-f
 import { playbackService } from './playback.service.ts';
 import { playbackRoutes } from './routes.ts';
 import type { ListingDeps } from './listing.ts';
+import { cameraSideRanges } from './camera-side.ts';
 import { locateFfmpeg } from '../../../camera-adapters/ffmpeg/index.ts';
 import { exportService, type ExportDeps, type MaskDecision } from '../export/export.service.ts';
 import { exportRoutes } from '../export/routes.ts';
@@ -41,6 +42,15 @@ export function startFootage(gw: Gateway, opts: FootageOptions = {}) {
     repo,
     villageCommitteeMayView: gw.config.access.villageCommitteeMayView,
     rangeToleranceMs: gw.config.footage.rangeToleranceMs,
+    cameraSide: cameraSideRanges({
+      log: gw.log,
+      async endpoint(id) {
+        const c = await gw.repos.cameras.byId(id);
+        if (!c) return null;
+        const creds = gw.cipher.decrypt(c.credentialsEnc);
+        return { host: c.onvifHost, port: c.onvifPort, username: creds.username, password: creds.password, clockOffsetMs: c.clockOffsetMs };
+      },
+    }),
   };
   const userName = async (id: string | null) => (id ? ((await gw.repos.users.byId(id))?.username ?? null) : null);
   /** Owners see their own footage unmasked; a grant the owner lifted the mask for too; everyone else gets the mask. */
