@@ -105,11 +105,30 @@ export function evidenceClipArgs(o: EvidenceClipOptions): string[] {
 }
 
 /** Masked live/playback: one transcode to MPEG-TS on stdout. */
-export function maskedTsArgs(o: { input: string; masks: readonly MaskRect[]; inputFormat?: string }): string[] {
+export function maskedTsArgs(o: { input: string; masks: readonly MaskRect[]; inputFormat?: string; realtimeLoop?: boolean }): string[] {
   return [
-    ...QUIET, ...(o.inputFormat ? ['-f', o.inputFormat] : []), '-i', o.input,
+    ...QUIET, '-nostdin', ...(o.realtimeLoop ? ['-re', '-stream_loop', '-1'] : []), ...(o.inputFormat ? ['-f', o.inputFormat] : []), '-i', o.input,
     '-filter_complex', maskFilterGraph(o.masks), '-map', '[v]', '-an',
     '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-bf', '0', '-pix_fmt', 'yuv420p',
     '-f', 'mpegts', 'pipe:1',
+  ];
+}
+
+/** Loops an encoded MPEG-TS `times` times without re-encoding (timestamps continue) into numbered segments. */
+export function loopSegmentsArgs(o: { input: string; times: number; dir: string; segmentSeconds: number }): string[] {
+  return [
+    ...QUIET, '-y', '-stream_loop', String(o.times - 1), '-i', o.input, '-map', '0:v:0', '-c', 'copy',
+    '-f', 'segment', '-segment_time', String(o.segmentSeconds), '-segment_format', 'mpegts', '-reset_timestamps', '0',
+    `${o.dir}/%05d.ts`,
+  ];
+}
+
+/** One clipped MPEG-TS segment (stdin) → the same span with mask rectangles blurred (stdout), timestamps kept. */
+export function maskedSegmentArgs(o: { masks: readonly MaskRect[] }): string[] {
+  return [
+    ...QUIET, '-nostdin', '-copyts', '-f', 'mpegts', '-i', 'pipe:0',
+    '-filter_complex', maskFilterGraph(o.masks), '-map', '[v]', '-map', '0:a?', '-c:a', 'copy',
+    '-c:v', 'libx264', '-preset', 'veryfast', '-bf', '0', '-pix_fmt', 'yuv420p',
+    '-muxdelay', '0', '-muxpreload', '0', '-f', 'mpegts', 'pipe:1',
   ];
 }

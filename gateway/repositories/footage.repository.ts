@@ -197,7 +197,7 @@ export function footageRepository(db: Db) {
 
     /** A new mask version; concurrent saves of one camera are serialised so versions never collide. */
     async saveMask(cameraId: Uuid, rects: MaskRow['rects'], userId: Uuid, tx: Queryable): Promise<MaskRow> {
-      await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [MASK_LOCK, cameraId]);
+      await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($2, $1))', [MASK_LOCK, cameraId]);
       const { rows } = await tx.query<MaskRow>(
         `INSERT INTO camera_masks (camera_id, version, rects, created_by)
          SELECT $1, coalesce(max(version), 0) + 1, $2::jsonb, $3 FROM camera_masks WHERE camera_id = $1

@@ -14,12 +14,13 @@ import type { AuditRepository } from '../../repositories/audit.repository.ts';
 import type { ExportRow, FootageRepository, SegmentRow, Stream } from '../../repositories/footage.repository.ts';
 import type { EventPublisher } from '../../events/types.ts';
 import { spawnManaged } from '../../../camera-adapters/ffmpeg/index.ts';
-import { evidenceClipArgs, type MaskRect } from '../../../camera-adapters/ffmpeg/footage-commands.ts';
+import { evidenceClipArgs } from '../../../camera-adapters/ffmpeg/footage-commands.ts';
 import { intersect, type Authorize, type MediaAuthorization } from '../authorize.ts';
 import type { SessionRegistry } from '../sessions.ts';
 import type { SegmentFiles } from '../playback/segment-files.ts';
 import { clipSegment } from '../playback/playback.service.ts';
 import { merkleRoot, signManifest, type EvidenceManifest } from './manifest.ts';
+import type { MaskDecision } from '../masks/masks.service.ts';
 
 const FONTS = [
   '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc',
@@ -42,12 +43,6 @@ export interface CameraFacts {
   ownerClass: string;
   ownerUserId: Uuid | null;
   station: { id: Uuid; code: string | null; name: string | null };
-}
-
-/** The masks a viewer gets: none for the owner or under a lift, else the camera's current mask. */
-export interface MaskDecision {
-  masks: Array<{ version: number; rects: MaskRect[] }>;
-  lifted: { grantId: Uuid; maskVersion: number; liftedBy: Uuid } | null;
 }
 
 export interface ExportDeps {

@@ -12,6 +12,9 @@ import { intersect, type Authorize, type MediaAuthorization } from '../authorize
 import type { SessionRegistry } from '../sessions.ts';
 import type { SegmentFiles } from './segment-files.ts';
 import { clipTs } from './ts-clip.ts';
+import type { MaskDecision } from '../masks/masks.service.ts';
+import { runToCompletion } from '../../../camera-adapters/ffmpeg/index.ts';
+import { maskedSegmentArgs, type MaskRect } from '../../../camera-adapters/ffmpeg/footage-commands.ts';
 
 export interface PlaybackDeps {
   authorize: Authorize;
@@ -23,6 +26,9 @@ export interface PlaybackDeps {
   log: Logger;
   idleMs: number;
   rangeToleranceMs: number;
+  /** Privacy masks this viewer gets (none for the owner or under a lift). */
+  masksFor(cameraId: Uuid, viewerId: Uuid, grantId: Uuid | null): Promise<MaskDecision>;
+  ffmpegPath: string;
 }
 
 export interface PlaylistRequest {
@@ -49,6 +55,8 @@ interface Playback {
   bytes: number;
   segments: number;
   idle: NodeJS.Timeout | null;
+  /** Rectangles blurred for this viewer (empty: the original). */
+  masks: MaskRect[];
   release(): void;
 }
 
@@ -64,6 +72,12 @@ const iso = (d: Date): string => d.toISOString();
 
 export function playbackService(deps: PlaybackDeps) {
   const { repo, files, audit, sessions, log } = deps;
+
+  async function maskSegment(ts: Buffer, rects: MaskRect[]): Promise<Buffer> {
+    const r = await runToCompletion(deps.ffmpegPath, maskedSegmentArgs({ masks: rects }), { timeoutMs: 60_000, stdin: ts, maxStdout: 256 * 1024 * 1024 });
+    if (r.exit.code !== 0 || r.timedOut) throw new Error(`masking a segment failed: ${r.stderr.slice(-300)}`);
+    return r.stdout;
+  }
   const open = new Map<string, Playback>();
 
   async function refuse(e: unknown, req: { cameraId: Uuid; window?: TimeWindow | null; ip: string }, where: string): Promise<never> {
@@ -153,11 +167,13 @@ export function playbackService(deps: PlaybackDeps) {
         );
       }
       const list = segs.slice(first.skip);
+      const masks = await deps.masksFor(req.cameraId, auth.userId, auth.grantId);
 
       const id = randomUUID();
       const p: Playback = {
         id, userId: auth.userId, grantId: auth.grantId, cameraId: req.cameraId, stream: req.stream, window,
         closed: null, open: new Set(), bytes: 0, segments: 0, idle: null, release: () => undefined,
+        masks: masks.masks.flatMap((m) => m.rects),
       };
       const handle = sessions.open({
         kind: 'playback', userId: auth.userId, cameraId: req.cameraId, grantId: auth.grantId,
@@ -177,7 +193,9 @@ export function playbackService(deps: PlaybackDeps) {
         windowFrom: window.from,
         windowTo: window.to,
         reason: 'playback',
-        details: { playbackId: id, stream: req.stream, source: 'gateway', requested: { from: iso(req.window.from), to: iso(req.window.to) }, ip: req.ip },
+        details: {
+          playbackId: id, stream: req.stream, source: 'gateway', masks: masks.masks.map((m) => m.version), maskLifted: masks.lifted?.maskVersion ?? null,
+          requested: { from: iso(req.window.from), to: iso(req.window.to) }, ip: req.ip },
       });
 
       const q = `token=${encodeURIComponent(req.token ?? '')}&pb=${id}`;
@@ -231,7 +249,9 @@ export function playbackService(deps: PlaybackDeps) {
       const window = intersect(segWin, auth.footage)!;
       const raw = await files.read(seg.path);
       // Whole segment inside the window: served as recorded; else cut at the first keyframe / last frame inside.
-      const bytes = seg.startAt >= window.from && seg.endAt <= window.to ? raw : clipSegment(seg, raw, window).bytes;
+      let bytes = seg.startAt >= window.from && seg.endAt <= window.to ? raw : clipSegment(seg, raw, window).bytes;
+      // Masked for this viewer: the recording keeps the original; the viewer gets the blurred transcode.
+      if (p.masks.length > 0 && bytes.length > 0) bytes = await maskSegment(bytes, p.masks);
       if (p.closed) return refuse(errors.playbackClosed('This playback has ended.', { reason: p.closed }), req, 'segment');
       touch(p);
       p.bytes += bytes.length;

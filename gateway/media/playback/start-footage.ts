@@ -11,7 +11,9 @@ import { playbackRoutes } from './routes.ts';
 import type { ListingDeps } from './listing.ts';
 import { cameraSideRanges } from './camera-side.ts';
 import { locateFfmpeg } from '../../../camera-adapters/ffmpeg/index.ts';
-import { exportService, type ExportDeps, type MaskDecision } from '../export/export.service.ts';
+import { exportService, type ExportDeps } from '../export/export.service.ts';
+import { masksService } from '../masks/masks.service.ts';
+import { maskRoutes } from '../masks/routes.ts';
 import { exportRoutes } from '../export/routes.ts';
 
 export interface FootageOptions {
@@ -34,6 +36,8 @@ export function startFootage(gw: Gateway, opts: FootageOptions = {}) {
   const playback = playbackService({
     authorize, sessions, repo, files, audit: gw.repos.audit, stationOf, log: gw.log,
     idleMs: gw.config.footage.playbackIdleMs, rangeToleranceMs: gw.config.footage.rangeToleranceMs,
+    masksFor: (cameraId, viewerId, grantId) => masks.forViewer(cameraId, viewerId, grantId),
+    ffmpegPath: locateFfmpeg(gw.config.media.ffmpegPath ?? undefined),
   });
   const listing: ListingDeps = {
     subject: (id) => gw.access.subject(id),
@@ -53,15 +57,11 @@ export function startFootage(gw: Gateway, opts: FootageOptions = {}) {
     }),
   };
   const userName = async (id: string | null) => (id ? ((await gw.repos.users.byId(id))?.username ?? null) : null);
-  /** Owners see their own footage unmasked; a grant the owner lifted the mask for too; everyone else gets the mask. */
-  const masksFor = async (cameraId: string, viewerId: string, grantId: string | null): Promise<MaskDecision> => {
-    const cam = await gw.repos.cameras.byId(cameraId);
-    const mask = await repo.currentMask(cameraId);
-    if (!mask || mask.rects.length === 0 || cam?.ownerUserId === viewerId) return { masks: [], lifted: null };
-    const lift = grantId ? await repo.maskLift(grantId, cameraId) : undefined;
-    if (lift && grantId) return { masks: [], lifted: { grantId, maskVersion: lift.maskVersion, liftedBy: lift.liftedBy } };
-    return { masks: [{ version: mask.version, rects: mask.rects }], lifted: null };
-  };
+  const masks = masksService({
+    db: gw.db, repo, audit: gw.repos.audit, subject: (id) => gw.access.subject(id), camera: (id) => gw.access.camera(id),
+    grant: (id) => gw.repos.grants.byId(id), villageCommitteeMayView: gw.config.access.villageCommitteeMayView,
+  });
+  const masksFor = (cameraId: string, viewerId: string, grantId: string | null) => masks.forViewer(cameraId, viewerId, grantId);
   const issueToken: ExportDeps['issueToken'] = async (user, sessionId, r) =>
     (await gw.playTokens.issue(user, sessionId, { cameraId: r.cameraId, action: 'export', footage: r.footage, grantId: r.grantId })).token;
   const exports = exportService({
@@ -89,6 +89,7 @@ export function startFootage(gw: Gateway, opts: FootageOptions = {}) {
   const plugins: Array<(app: FastifyInstance) => Promise<void>> = [
     playbackRoutes(gw, playback, listing),
     exportRoutes(gw, exports, { authorize, issueToken }),
+    maskRoutes(gw, masks),
   ];
   return {
     repo,
@@ -98,7 +99,7 @@ export function startFootage(gw: Gateway, opts: FootageOptions = {}) {
     playback,
     listing,
     exports,
-    masksFor,
+    masks,
     routes: async (app: FastifyInstance) => {
       for (const p of plugins) await p(app);
     },
