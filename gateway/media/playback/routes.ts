@@ -112,7 +112,9 @@ export function playbackRoutes(gw: Gateway, playback: PlaybackService, listing: 
             token: tokenOf(req), cameraId: req.params.cameraId, segmentId: req.params.segmentId, playbackId: req.query.pb, ip: req.ip,
           });
           // destroy, not end: bytes still queued after a revoke must not reach the viewer
-          s.track(req.raw.socket);
+          const socket = req.raw.socket as { destroy?: () => void } | null;
+          // Tracked until this response is done, so a keep-alive connection does not pile up listeners.
+          s.track({ destroy: () => socket?.destroy?.(), once: (_ev, fn) => reply.raw.once('close', fn) });
           return reply.header('content-type', 'video/mp2t').header('cache-control', 'no-store').send(s.bytes);
         } catch (e) {
           return sendMediaError(reply, e);
