@@ -68,29 +68,14 @@ const MASK_LOCK = 7366290010;
 
 export function footageRepository(db: Db) {
   return {
-    /**
-     * Recorded ranges overlapping [from, to): one ordered pass over the covering index; a segment starting more
-     * than `toleranceMs` after the previous one ended begins a new range. Ranges are clipped to the window.
-     */
-    async ranges(cameraId: Uuid, stream: Stream, from: Date, to: Date, toleranceMs: number): Promise<RecordedRange[]> {
-      const { rows } = await db.query<{ start: Date; prevEnd: Date | null; lastEnd: Date }>(
-        `WITH s AS (
-           SELECT start_at, end_at, lag(end_at) OVER (ORDER BY start_at) AS prev_end
-           FROM recording_segments
-           WHERE camera_id = $1 AND stream = $2 AND start_at < $4 AND start_at > $3::timestamptz - ${MAX_SEGMENT} AND end_at > $3
-         )
-         SELECT start_at AS start, prev_end AS "prevEnd", (SELECT max(end_at) FROM s) AS "lastEnd"
-         FROM s WHERE prev_end IS NULL OR start_at > prev_end + make_interval(secs => $5::float8 / 1000)
-         ORDER BY start_at`,
-        [cameraId, stream, from, to, toleranceMs],
+    /** Recorded ranges overlapping [from, to), clipped to it (kept merged by the trigger of migration 010). */
+    async ranges(cameraId: Uuid, stream: Stream, from: Date, to: Date): Promise<RecordedRange[]> {
+      const { rows } = await db.query<RecordedRange>(
+        `SELECT greatest(start_at, $3) AS "from", least(end_at, $4) AS "to" FROM recording_ranges
+         WHERE camera_id = $1 AND stream = $2 AND start_at < $4 AND end_at > $3 ORDER BY start_at LIMIT 100000`,
+        [cameraId, stream, from, to],
       );
-      const out: RecordedRange[] = [];
-      rows.forEach((r, i) => {
-        const next = rows[i + 1];
-        const end = next ? next.prevEnd! : r.lastEnd;
-        out.push({ from: r.start < from ? from : r.start, to: end > to ? to : end });
-      });
-      return out;
+      return rows;
     },
 
     async gaps(cameraId: Uuid, stream: Stream, from: Date, to: Date): Promise<GapRow[]> {

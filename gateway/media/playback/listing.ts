@@ -14,7 +14,6 @@ export interface ListingDeps {
   usableGrants(userId: Uuid, cameraId: Uuid, now: Date): Promise<Grant[]>;
   repo: FootageRepository;
   villageCommitteeMayView: boolean;
-  rangeToleranceMs: number;
   /** Camera-side (ONVIF Profile G) ranges, when the camera has a recording service. */
   cameraSide?(cameraId: Uuid, window: TimeWindow): Promise<TimeWindow[]>;
 }
@@ -68,7 +67,7 @@ export async function listRecordings(
   const ranges: Listing['ranges'] = [];
   const gaps: Listing['gaps'] = [];
   for (const v of mergeWindows(visible)) {
-    for (const r of await deps.repo.ranges(req.cameraId, req.stream, v.from, v.to, deps.rangeToleranceMs)) ranges.push({ ...r, source: 'gateway' });
+    for (const r of await deps.repo.ranges(req.cameraId, req.stream, v.from, v.to)) ranges.push({ ...r, source: 'gateway' });
     for (const g of await deps.repo.gaps(req.cameraId, req.stream, v.from, v.to)) gaps.push(g);
     if (deps.cameraSide) for (const r of await deps.cameraSide(req.cameraId, v)) ranges.push({ ...r, source: 'camera' });
   }

@@ -45,7 +45,6 @@ export function startFootage(gw: Gateway, opts: FootageOptions = {}) {
     usableGrants: (userId, cameraId, now) => gw.repos.grants.usable(userId, cameraId, 'playback', now),
     repo,
     villageCommitteeMayView: gw.config.access.villageCommitteeMayView,
-    rangeToleranceMs: gw.config.footage.rangeToleranceMs,
     cameraSide: cameraSideRanges({
       log: gw.log,
       async endpoint(id) {
