@@ -99,7 +99,8 @@ export function evidenceClipArgs(o: EvidenceClipOptions): string[] {
   }
   return [
     ...head, '-filter_complex', graph.join(';'), '-map', `[${label}]`, '-map', '0:a?',
-    '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-pix_fmt', 'yuv420p', '-c:a', 'copy', '-bsf:a', 'aac_adtstoasc',
+    // ultrafast: a watermarked or masked export must keep up with real time on a small gateway
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '20', '-pix_fmt', 'yuv420p', '-c:a', 'copy', '-bsf:a', 'aac_adtstoasc',
     ...tail,
   ];
 }
@@ -109,7 +110,7 @@ export function maskedTsArgs(o: { input: string; masks: readonly MaskRect[]; inp
   return [
     ...QUIET, '-nostdin', ...(o.realtimeLoop ? ['-re', '-stream_loop', '-1'] : []), ...(o.inputFormat ? ['-f', o.inputFormat] : []), '-i', o.input,
     '-filter_complex', maskFilterGraph(o.masks), '-map', '[v]', '-an',
-    '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-bf', '0', '-pix_fmt', 'yuv420p',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-bf', '0', '-pix_fmt', 'yuv420p',
     '-f', 'mpegts', 'pipe:1',
   ];
 }
@@ -128,7 +129,7 @@ export function maskedSegmentArgs(o: { masks: readonly MaskRect[] }): string[] {
   return [
     ...QUIET, '-nostdin', '-copyts', '-f', 'mpegts', '-i', 'pipe:0',
     '-filter_complex', maskFilterGraph(o.masks), '-map', '[v]', '-map', '0:a?', '-c:a', 'copy',
-    '-c:v', 'libx264', '-preset', 'veryfast', '-bf', '0', '-pix_fmt', 'yuv420p',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-bf', '0', '-pix_fmt', 'yuv420p',
     '-muxdelay', '0', '-muxpreload', '0', '-f', 'mpegts', 'pipe:1',
   ];
 }

@@ -124,6 +124,7 @@ export function exportService(deps: ExportDeps) {
       const total = segs.reduce((n, s) => n + s.bytes, 0) || 1;
       let done = 0;
       let args: string[] | null = null;
+      let lastRaw: { seg: SegmentRow; raw: Buffer } | null = null;
       for (const s of segs) {
         if (cancelled) break;
         const raw = await files.read(s.path).catch(() => null);
@@ -134,21 +135,30 @@ export function exportService(deps: ExportDeps) {
           done += s.bytes;
           continue;
         }
-        const c = clipSegment(s, raw, window);
-        if (c.firstFrameMs === null || c.lastFrameMs === null) {
-          done += s.bytes;
-          continue;
+        // Only the ends of the window need cutting; a segment wholly inside goes to ffmpeg as recorded.
+        const inside = first !== null && s !== segs[segs.length - 1] && s.startAt >= window.from && s.endAt <= window.to;
+        let bytes = raw;
+        if (inside) {
+          lastRaw = { seg: s, raw };
+        } else {
+          const c = clipSegment(s, raw, window);
+          if (c.firstFrameMs === null || c.lastFrameMs === null) {
+            done += s.bytes;
+            continue;
+          }
+          first ??= c.firstFrameMs;
+          last = c.lastFrameMs;
+          lastRaw = null;
+          bytes = c.bytes;
         }
-        first ??= c.firstFrameMs;
-        last = c.lastFrameMs;
         used.push({ id: s.id, start: iso(s.startAt), end: iso(s.endAt), bytes: s.bytes, sha256: s.sha256 });
         if (!proc) {
-          if (watermark) watermark.firstFrameEpochSeconds = first / 1000;
+          if (watermark) watermark.firstFrameEpochSeconds = first! / 1000;
           args = evidenceClipArgs({ output: clipFile, ...(watermark && { watermark }), ...(rects.length && { masks: rects }) });
           proc = spawnManaged(deps.ffmpegPath, args, { stdin: 'pipe' });
         }
         const stdin = proc.child.stdin!;
-        if (!stdin.write(c.bytes)) {
+        if (!stdin.write(bytes)) {
           await new Promise<void>((resolve) => {
             const fin = () => {
               stdin.off('drain', fin);
@@ -163,6 +173,8 @@ export function exportService(deps: ExportDeps) {
         progress(Math.min(0.95, done / total), 'running');
       }
       if (cancelled) throw errors.grantRevoked(`export stopped: ${String(cancelled)}`, { reason: cancelled });
+      // The footage ended with an uncut segment (the window's last one was lost): its last frame is the clip's.
+      if (lastRaw) last = clipSegment(lastRaw.seg, lastRaw.raw, window).lastFrameMs ?? last;
       if (!proc || first === null || last === null || !args) throw errors.footageNotRecorded('No playable footage in this window.');
       proc.child.stdin!.end();
       const exit = await proc.exited;

@@ -41,6 +41,8 @@ interface Parsed {
   pmtPids: Set<number>;
   video: { pid: number; codec: 'h264' | 'h265' } | null;
   audioPids: Set<number>;
+  /** Video and audio PIDs: their continuity counters are renumbered after a cut. */
+  esPids: Set<number>;
   /** Unit index per packet (-1: not an elementary-stream packet, kept as is; -2: ES packet before its first PES start, dropped). */
   unitOf: Int32Array;
   units: Unit[];
@@ -72,8 +74,8 @@ function parseSection(buf: Buffer, at: number, off: number): { start: number; en
   return { start, end, table: buf[start]! };
 }
 
-/** Does this PES payload (H.264/H.265 Annex B) carry an IDR/IRAP picture? Stops at the first slice. */
-export function hasKeyframe(es: Buffer, codec: 'h264' | 'h265'): boolean {
+/** 1: the PES payload (H.264/H.265 Annex B) carries an IDR/IRAP picture, 0: another picture, -1: no slice seen yet. */
+export function keyframeState(es: Buffer, codec: 'h264' | 'h265'): 1 | 0 | -1 {
   for (let i = 0; i + 3 < es.length; i++) {
     if (es[i] !== 0 || es[i + 1] !== 0) continue;
     let h = -1;
@@ -82,16 +84,21 @@ export function hasKeyframe(es: Buffer, codec: 'h264' | 'h265'): boolean {
     if (h < 0 || h >= es.length) continue;
     if (codec === 'h264') {
       const t = es[h]! & 0x1f;
-      if (t === 5) return true;
-      if (t >= 1 && t <= 4) return false;
+      if (t === 5) return 1;
+      if (t >= 1 && t <= 4) return 0;
     } else {
       const t = (es[h]! >> 1) & 0x3f;
-      if (t >= 16 && t <= 21) return true;
-      if (t <= 9) return false;
+      if (t >= 16 && t <= 21) return 1;
+      if (t <= 9) return 0;
     }
     i = h;
   }
-  return false;
+  return -1;
+}
+
+/** Does this PES payload carry an IDR/IRAP picture? Stops at the first slice. */
+export function hasKeyframe(es: Buffer, codec: 'h264' | 'h265'): boolean {
+  return keyframeState(es, codec) === 1;
 }
 
 /** Splits a TS buffer into packets, tables and PES units. Stops at the first lost sync (a truncated tail). */
@@ -105,10 +112,19 @@ export function parseTs(buf: Buffer): Parsed {
   const open = new Map<number, number>();
   const esStart = new Map<number, Buffer[]>();
   let n = 0;
-  const finishKey = (pid: number): void => {
+  /** Reads NAL headers as packets arrive and stops collecting once the first slice tells key or not. */
+  const probeKey = (pid: number): void => {
     const u = open.get(pid);
     const parts = esStart.get(pid);
-    if (u !== undefined && parts && video && pid === video.pid) units[u]!.key = hasKeyframe(Buffer.concat(parts), video.codec);
+    if (u === undefined || !parts || !video) return;
+    const state = keyframeState(parts.length === 1 ? parts[0]! : Buffer.concat(parts), video.codec);
+    if (state !== -1 || parts.length >= 350) {
+      units[u]!.key = state === 1;
+      esStart.delete(pid);
+    }
+  };
+  const finishKey = (pid: number): void => {
+    probeKey(pid);
     esStart.delete(pid);
   };
   for (; n < count; n++) {
@@ -160,6 +176,7 @@ export function parseTs(buf: Buffer): Parsed {
       if (isVideo && p + 9 <= at + TS_PACKET) {
         const esOff = p + 9 + buf[p + 8]!;
         esStart.set(pid, [buf.subarray(Math.min(esOff, at + TS_PACKET), at + TS_PACKET)]);
+        probeKey(pid);
       }
     } else {
       const u = open.get(pid);
@@ -171,11 +188,16 @@ export function parseTs(buf: Buffer): Parsed {
       unitOf[n] = u;
       const parts = esStart.get(pid);
       // The NAL headers that tell a keyframe sit near the start of the PES: 64 KiB is plenty.
-      if (parts && off > 0 && parts.length < 350) parts.push(buf.subarray(at + off, at + TS_PACKET));
+      if (parts && off > 0) {
+        parts.push(buf.subarray(at + off, at + TS_PACKET));
+        probeKey(pid);
+      }
     }
   }
   if (video) finishKey(video.pid);
-  return { buf, count: n, pmtPids, video, audioPids, unitOf, units };
+  const esPids = new Set<number>(audioPids);
+  if (video) esPids.add(video.pid);
+  return { buf, count: n, pmtPids, video, audioPids, esPids, unitOf, units };
 }
 
 function wallClock(parsed: Parsed, clock: SegmentClock): (pts: number) => number {
@@ -236,19 +258,31 @@ export function clipTs(buf: Buffer, clock: SegmentClock, window: ClipWindow): Cl
   const out = Buffer.allocUnsafe(kept * TS_PACKET);
   const cc = new Map<number, number>();
   let w = 0;
+  // Copied in runs of consecutive kept packets: one copy per run, not per 188 bytes.
+  let runStart = -1;
+  const flush = (end: number): void => {
+    if (runStart < 0) return;
+    buf.copy(out, w, runStart * TS_PACKET, end * TS_PACKET);
+    w += (end - runStart) * TS_PACKET;
+    runStart = -1;
+  };
   for (let n = 0; n < parsed.count; n++) {
     const u = parsed.unitOf[n]!;
     const take = u === -1 ? first !== null : u >= 0 && keep[u] === 1;
-    if (!take) continue;
-    const at = n * TS_PACKET;
-    buf.copy(out, w, at, at + TS_PACKET);
-    if (u >= 0 && (out[w + 3]! & 0x10) !== 0) {
-      const pid = ((out[w + 1]! & 0x1f) << 8) | out[w + 2]!;
-      const next = ((cc.get(pid) ?? -1) + 1) & 0x0f;
-      cc.set(pid, next);
-      out[w + 3] = (out[w + 3]! & 0xf0) | next;
+    if (!take) {
+      flush(n);
+      continue;
     }
-    w += TS_PACKET;
+    if (runStart < 0) runStart = n;
+  }
+  flush(parsed.count);
+  for (let at = 0; at < out.length; at += TS_PACKET) {
+    if ((out[at + 3]! & 0x10) === 0) continue;
+    const pid = ((out[at + 1]! & 0x1f) << 8) | out[at + 2]!;
+    if (!parsed.esPids.has(pid)) continue;
+    const next = ((cc.get(pid) ?? -1) + 1) & 0x0f;
+    cc.set(pid, next);
+    out[at + 3] = (out[at + 3]! & 0xf0) | next;
   }
   return { bytes: out, firstFrameMs: first, lastFrameMs: last, videoFrames: frames, keyframes: keys };
 }
