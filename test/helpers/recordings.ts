@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Queryable } from '../../gateway/db/pool.ts';
 import { locateFfmpeg, runToCompletion } from '../../camera-adapters/ffmpeg/index.ts';
-import { testRecordingArgs } from '../../camera-adapters/ffmpeg/footage-commands.ts';
+import { loopSegmentsArgs, testRecordingArgs } from '../../camera-adapters/ffmpeg/footage-commands.ts';
 import { probeTs } from '../../gateway/media/playback/ts-clip.ts';
 
 export const FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
@@ -36,6 +36,8 @@ export interface RecordFixtureOptions {
   height?: number;
   fps?: number;
   bitrateKbps?: number;
+  /** Encode `seconds` once and loop it this many times by remux (long recordings for benches). */
+  repeat?: number;
 }
 
 const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10).replaceAll('-', '');
@@ -47,15 +49,26 @@ export async function recordFixture(db: Queryable, o: RecordFixtureOptions): Pro
   try {
     const textFile = path.join(work, 'clock.txt');
     writeFileSync(textFile, `${o.cameraId.slice(0, 8)} %{pts:gmtime:${(o.startMs / 1000).toFixed(3)}}`);
+    const repeat = o.repeat ?? 1;
+    const encodeDir = repeat > 1 ? mkdtempSync(path.join(tmpdir(), 'shouwang-rec-base-')) : work;
     const r = await runToCompletion(
       locateFfmpeg(),
       testRecordingArgs({
-        dir: work, seconds: o.seconds, segmentSeconds: o.segmentSeconds ?? 10, fps,
+        dir: encodeDir, seconds: o.seconds, segmentSeconds: repeat > 1 ? o.seconds + 1 : (o.segmentSeconds ?? 10), fps,
         width: o.width ?? 320, height: o.height ?? 180, bitrateKbps: o.bitrateKbps ?? 400, clock: { fontFile: FONT, textFile },
       }),
       { timeoutMs: 600_000 },
     );
     if (r.exit.code !== 0) throw new Error(`ffmpeg failed: ${r.stderr}`);
+    if (repeat > 1) {
+      const l = await runToCompletion(
+        locateFfmpeg(),
+        loopSegmentsArgs({ input: path.join(encodeDir, '00000.ts'), times: repeat, dir: work, segmentSeconds: o.segmentSeconds ?? 10 }),
+        { timeoutMs: 600_000 },
+      );
+      rmSync(encodeDir, { recursive: true, force: true });
+      if (l.exit.code !== 0) throw new Error(`ffmpeg loop failed: ${l.stderr}`);
+    }
     const names = readdirSync(work).filter((f) => f.endsWith('.ts')).sort();
     const out: FixtureSegment[] = [];
     let anchor: number | null = null;
