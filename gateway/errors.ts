@@ -63,6 +63,11 @@ export const errors = {
   polygonSelfIntersects: make('polygon_self_intersects', 400),
   areaTooLarge: make('area_too_large', 400),
   tooManyCameras: make('too_many_cameras', 400),
+  // recorded footage (details.nearest: the nearest allowed or recorded range)
+  footageOutsideGrant: make('footage_outside_grant', 403),
+  footageNotRecorded: make('footage_not_recorded', 404),
+  playbackClosed: make('playback_closed', 403),
+  exportNotReady: make('export_not_ready', 409),
 } as const;
 
 export function isAppError(e: unknown): e is AppError {

@@ -10,6 +10,7 @@ import { buildApp } from './http/app.ts';
 import { loadDemo, DEMO_PASSWORD } from './demo/load-demo.ts';
 import { startDemoCameras } from './demo/demo-cameras.ts';
 import { startMedia } from './media/start.ts';
+import { startFootage } from './media/playback/start-footage.ts';
 
 function fail(message: string): never {
   process.stderr.write(`shouwang: ${message}\n`);
@@ -46,7 +47,8 @@ export async function main(): Promise<void> {
     ? { cert: readFileSync(config.http.tlsCert), key: readFileSync(config.http.tlsKey) }
     : null;
   const media = config.media.enabled ? await startMedia(gw) : null;
-  const app = await buildApp(gw, { logger: log, https, plugins: media ? [media.routes] : [] });
+  const footage = startFootage(gw);
+  const app = await buildApp(gw, { logger: log, https, plugins: [...(media ? [media.routes] : []), footage.routes] });
 
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -59,6 +61,7 @@ export async function main(): Promise<void> {
     // then HTTP, the components, and the database last.
     app.server.close();
     await media?.close().catch((err: unknown) => log.warn({ err }, 'closing media failed'));
+    await footage.close().catch((err: unknown) => log.warn({ err }, 'closing playback and exports failed'));
     await app.close().catch(() => undefined);
     await gw.close();
     await demoSim?.close().catch(() => undefined);
@@ -74,6 +77,7 @@ export async function main(): Promise<void> {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     await media?.close().catch(() => undefined);
+    await footage.close().catch(() => undefined);
     await gw.close();
     await stopAll();
     fail(code === 'EADDRINUSE' ? `port ${config.http.port} on ${config.http.host} is already in use` : (e as Error).message);

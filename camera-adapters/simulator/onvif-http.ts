@@ -11,6 +11,7 @@ import {
 import { PROFILES, isProfileToken, type MediaProfile } from './profiles.ts';
 import { fault, faultEnvelope, parseSoapRequest, SoapParseError, soapEnvelope, type SoapFault } from './soap.ts';
 import { verifyUsernameToken } from './ws-security.ts';
+import { RECORDING_SERVICE_PATHS } from './recording-service.ts';
 
 export interface CameraHttpContext {
   facts: OnvifDeviceFacts;
@@ -114,7 +115,7 @@ export function createCameraHttpHandler(ctx: CameraHttpContext): (req: IncomingM
     if (delay === Number.POSITIVE_INFINITY) return; // unresponsive: the socket idle timeout ends it
     if (delay > 0) await sleep(delay);
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (path === DEVICE_SERVICE_PATH || path === MEDIA_SERVICE_PATH) {
+    if (path === DEVICE_SERVICE_PATH || path === MEDIA_SERVICE_PATH || RECORDING_SERVICE_PATHS.has(path)) {
       if (req.method !== 'POST') {
         res.writeHead(405, { Allow: 'POST' }).end();
         return;

@@ -1,6 +1,7 @@
 // ONVIF device and media operations answered by a simulated camera: SOAP body in, SOAP body out.
 import { PROFILES, PROFILE_TOKENS, isProfileToken, type MediaProfile } from './profiles.ts';
 import { childOf, escapeXml, fault, textOf, type SoapFault, type XmlNode } from './soap.ts';
+import { runRecordingOperation } from './recording-service.ts';
 
 export const DEVICE_SERVICE_PATH = '/onvif/device_service';
 export const MEDIA_SERVICE_PATH = '/onvif/media_service';
@@ -174,6 +175,6 @@ export function runOperation(operation: string, body: XmlNode, c: OnvifDeviceFac
       return 'code' in p ? { fault: p } : { xml: mediaUri('GetSnapshotUriResponse', snapshotUri(c, p)) };
     }
     default:
-      return { fault: fault('env:Receiver', 'ter:ActionNotSupported', `${operation} is not supported by this device`) };
+      return runRecordingOperation(operation, body, c) ?? { fault: fault('env:Receiver', 'ter:ActionNotSupported', `${operation} is not supported by this device`) };
   }
 }

@@ -46,6 +46,7 @@ export const AUDIT = {
   playbackRefused: 'video.playback.refused',
   exportCreate: 'video.export',
   exportRefused: 'video.export.refused',
+  exportDownload: 'video.export.download',
   /** Many token-less refusals from one address, aggregated into one row per interval. */
   refusedFlood: 'video.refused.aggregate',
   // recording and footage holds

@@ -128,6 +128,19 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    footage: Type.Object(
+      {
+        /** Evidence exports (clip + signed manifest) are written here. */
+        exportDir: Type.String({ minLength: 1, default: './data/exports' }),
+        /** Longest window one export may cover. */
+        maxExportMinutes: Type.Integer({ minimum: 1, maximum: 24 * 60, default: 120 }),
+        /** A playback session with no segment request for this long is closed. */
+        playbackIdleMs: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 120_000 }),
+        /** A segment starting more than this after the previous one ended is marked as a discontinuity in playlists. */
+        rangeToleranceMs: Type.Integer({ minimum: 0, maximum: 60_000, default: 1500 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     log: Type.Object(
       {
         level: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
