@@ -4,6 +4,8 @@ import { AUDIT as ACTIONS, type AuditAction } from '../audit/actions.ts';
 import type { EdgeDeps, AuditEvent } from './edge-types.ts';
 import type { MediaRuntime } from './runtime.ts';
 import type { CameraProfile } from '../repositories/cameras.repository.ts';
+import { authorizeOver } from './authorize.ts';
+import { closeOnRevocation } from './sessions.ts';
 
 function withCredentials(uri: string, username: string, password: string): string {
   const u = new URL(uri);
@@ -19,9 +21,15 @@ const AUDIT: Record<AuditEvent['type'], { action: AuditAction; outcome: 'allow' 
   snapshot: { action: ACTIONS.snapshot, outcome: 'allow' },
 };
 
+/** Audit rows still being written: shutdown waits for them so `shutdown` closes reach the log. */
+const inFlight = new Set<Promise<void>>();
+export async function auditsWritten(): Promise<void> {
+  await Promise.all([...inFlight]);
+}
+
 export function edgeDepsFor(gw: Gateway): EdgeDeps {
   return {
-    authorize: ({ token, cameraId, action }) => gw.access.authorizePlay({ token, cameraId, action }),
+    authorize: authorizeOver(gw.access),
 
     async resolveCamera(cameraId, stream) {
       if (!/^[0-9a-f-]{36}$/i.test(cameraId)) return undefined;
@@ -39,7 +47,7 @@ export function edgeDepsFor(gw: Gateway): EdgeDeps {
 
     audit(e) {
       const { action, outcome } = AUDIT[e.type];
-      void (async () => {
+      const p = (async () => {
         const grant = e.grantId ? await gw.repos.grants.byId(e.grantId) : undefined;
         await gw.repos.audit.append({
           action, outcome, actorUserId: e.userId ?? null, cameraId: e.cameraId, grantId: e.grantId ?? null,
@@ -48,25 +56,13 @@ export function edgeDepsFor(gw: Gateway): EdgeDeps {
           details: { ...(e.bytes !== undefined ? { bytes: e.bytes } : {}), ...(e.durationMs !== undefined ? { durationMs: e.durationMs } : {}) },
         });
       })().catch((err: unknown) => gw.log.error({ err }, 'audit of a media event failed'));
+      inFlight.add(p);
+      void p.finally(() => inFlight.delete(p));
     },
   };
 }
 
-/** Revocations, logouts, disabled users and access-relevant camera changes close open viewer sessions at once. */
+/** Revocations, logouts, disabled users and access-relevant camera changes close open media sessions at once. */
 export function closeSessionsOnRevocation(gw: Gateway, media: MediaRuntime): () => void {
-  return gw.access.onRevocation((n) => {
-    media.edge.closeWhere((s) => {
-      switch (n.reason) {
-        case 'grant_revoked':
-        case 'grant_expired':
-          return s.grantId !== null && (n.grantIds ?? []).includes(s.grantId);
-        case 'user_disabled':
-          return s.userId === n.userId;
-        case 'session_logged_out':
-          return s.sessionKey === n.sessionKey;
-        case 'camera_changed':
-          return s.cameraId === n.cameraId;
-      }
-    }, n.reason);
-  });
+  return closeOnRevocation((l) => gw.access.onRevocation(l), media.sessions);
 }
