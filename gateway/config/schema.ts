@@ -68,6 +68,8 @@ export const ConfigSchema = Type.Object(
         healthSlowMs: Type.Integer({ minimum: 50, maximum: 60_000, default: 2000 }),
         healthMaxClockSkewMs: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: 300_000 }),
         healthEnabled: Type.Boolean({ default: true }),
+        /** RTSP ports a camera's stream URL may name (checked at enrolment and again at every pull). */
+        mediaPorts: Type.Array(Port, { maxItems: 64, default: [554, 8554] }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -6,6 +6,18 @@ import type { MediaRuntime } from './runtime.ts';
 import type { CameraProfile } from '../repositories/cameras.repository.ts';
 import { authorizeOver } from './authorize.ts';
 import { closeOnRevocation } from './sessions.ts';
+import { checkPullTarget, DEFAULT_MEDIA_PORTS } from './sources/pull-target.ts';
+import { AppError } from '../errors.ts';
+
+/** What a viewer hears when a camera's media URL is refused: the detail is for operators (the log). */
+const notDelivering = (): AppError => new AppError('camera_unavailable', 503, 'The camera is not delivering video.');
+
+function gatewayPorts(gw: Gateway): number[] {
+  const c = gw.config;
+  const ports = [c.http.port, c.database.embeddedPort];
+  for (let i = 0; i < c.media.workers; i++) ports.push(c.media.rtmpBasePort + i, c.media.httpBasePort + i);
+  return ports.filter((p) => p > 0);
+}
 
 function withCredentials(uri: string, username: string, password: string): string {
   const u = new URL(uri);
@@ -37,11 +49,19 @@ export function edgeDepsFor(gw: Gateway): EdgeDeps {
       if (!cam || cam.removedAt) return undefined;
       const profile: CameraProfile | undefined = stream === 'sub' ? (cam.profiles[1] ?? cam.profiles[0]) : cam.profiles[0];
       if (!profile) return undefined;
+      const mediaPorts = (gw.config.cameras as { mediaPorts?: number[] }).mediaPorts ?? DEFAULT_MEDIA_PORTS;
+      const rules = { enrolledHost: cam.onvifHost, mediaPorts, gatewayPorts: gatewayPorts(gw) };
+      const verdict = checkPullTarget(profile.streamUri, rules);
+      if (!verdict.ok) {
+        gw.log.warn({ cameraId, reason: verdict.reason, uri: profile.streamUri.replace(/\/\/[^/@]*@/, '//***@') }, 'camera media URL refused at pull time');
+        throw notDelivering();
+      }
+      const snapOk = profile.snapshotUri ? checkPullTarget(profile.snapshotUri, { ...rules, schemes: ['http:', 'https:'] }).ok : false;
       const { username, password } = gw.cipher.decrypt(cam.credentialsEnc);
       return {
         rtspUrl: withCredentials(profile.streamUri, username, password),
         state: cam.enabled ? cam.state : 'offline',
-        ...(profile.snapshotUri ? { snapshotUrl: profile.snapshotUri, username, password } : {}),
+        ...(snapOk && profile.snapshotUri ? { snapshotUrl: profile.snapshotUri, username, password } : {}),
       };
     },
 

@@ -8,6 +8,7 @@ import { redact, type Pull, type PullManager, type StreamKind } from './pulls.ts
 import type { WorkerPool } from './worker-supervisor.ts';
 import type { Authorization, CameraSource, EdgeDeps, ViewerSessionInfo, ViewerSink } from './edge-types.ts';
 import { revocationKeysFor } from './authorize.ts';
+import { fetchSnapshot } from './snapshot/fetch-snapshot.ts';
 import { SessionRegistry, type SessionHandle } from './sessions.ts';
 
 export interface LiveEdgeConfig {
@@ -371,7 +372,7 @@ export class LiveEdge {
     if (still) return this.decode('-', still, timeoutMs);
     if (cam.snapshotUrl) {
       try {
-        return await fetchSnapshot(cam, timeoutMs);
+        return await fetchSnapshot({ snapshotUrl: cam.snapshotUrl, ...(cam.username !== undefined ? { username: cam.username, password: cam.password ?? '' } : {}) }, { timeoutMs });
       } catch {
         /* fall through to a frame grab */
       }
@@ -392,16 +393,4 @@ export class LiveEdge {
 
 function keysOf(auth: Authorization, cameraId: string): string[] {
   return auth.revocationKeys ?? revocationKeysFor({ ...auth, cameraId });
-}
-
-async function fetchSnapshot(cam: CameraSource, timeoutMs: number): Promise<Buffer> {
-  const headers: Record<string, string> = {};
-  if (cam.username !== undefined) {
-    headers['authorization'] = `Basic ${Buffer.from(`${cam.username}:${cam.password ?? ''}`).toString('base64')}`;
-  }
-  const res = await fetch(cam.snapshotUrl!, { headers, signal: AbortSignal.timeout(timeoutMs) });
-  if (!res.ok) throw new Error(`snapshot HTTP ${res.status}`);
-  const b = Buffer.from(await res.arrayBuffer());
-  if (b[0] !== 0xff || b[1] !== 0xd8) throw new Error('snapshot is not a JPEG');
-  return b;
 }
