@@ -47,7 +47,8 @@ export async function main(): Promise<void> {
     ? { cert: readFileSync(config.http.tlsCert), key: readFileSync(config.http.tlsKey) }
     : null;
   const media = config.media.enabled ? await startMedia(gw) : null;
-  const footage = startFootage(gw);
+  // Playback and exports share the media runtime's one session registry, so one revocation closes them all.
+  const footage = startFootage(gw, media ? { sessions: media.sessions } : {});
   const app = await buildApp(gw, { logger: log, https, plugins: [...(media ? [media.routes] : []), footage.routes] });
 
   let closing = false;

@@ -41,8 +41,9 @@ function watch(path: string, limitMs: number) {
 }
 
 beforeAll(async () => {
-  t = await testGateway({ media: true });
   sim = await startSimulator({ cameras: [{ id: 'bridge' }], addressMode: 'single-ip', httpPort: 0, rtspPort: 0, username: 'admin', password: 'pw-1234', nameOverlay: false });
+  // the simulator's RTSP port is random: it is this test's media-port allow-list
+  t = await testGateway({ media: true, overrides: { cameras: { mediaPorts: [sim.cameras[0]!.rtspPort] } } });
   for (const u of ['shouzhang.officer', 'chengguan.investigator', 'shouzhang.duty', 'shouzhang.auditor', 'admin', 'shouzhang.investigator']) tokens[u] = await t.login(u);
   const c = sim.cameras[0]!;
   const r = await api('shouzhang.officer', 'POST', '/cameras', { host: c.host, port: c.httpPort, username: 'admin', password: 'pw-1234', ownerClass: 'police', lat: 35.952, lon: 115.884, name: 'G220 bridge', mediaPorts: [c.rtspPort] });
@@ -65,6 +66,22 @@ describe('live video through the authorising edge', () => {
     );
     const streams = JSON.parse(r.stdout.toString() || '{"streams":[]}').streams as Array<{ codec_name: string; width: number }>;
     expect(streams.find((s) => s.codec_name === 'h264')?.width).toBe(1280);
+  });
+
+  it('a stream URL re-aimed at another port is refused at pull time with a generic answer (detail only in the log)', async () => {
+    const tok = await api('shouzhang.officer', 'POST', '/play-tokens', { cameraId, action: 'live' });
+    const before = await t.tdb.db.query('SELECT profiles FROM cameras WHERE id = $1', [cameraId]);
+    const profiles = before.rows[0].profiles as Array<{ streamUri: string }>;
+    const evil = profiles.map((p) => ({ ...p, streamUri: p.streamUri.replace(/:(\d+)\//, ':5432/') }));
+    await t.tdb.db.query('UPDATE cameras SET profiles = $2 WHERE id = $1', [cameraId, JSON.stringify(evil)]);
+    try {
+      const r = await t.app.inject({ method: 'GET', url: `/media/live/${cameraId}.flv?token=${encodeURIComponent(tok.body.token)}` });
+      expect(r.statusCode).toBe(503);
+      expect(r.json().error).toEqual({ code: 'camera_unavailable', message: 'The camera is not delivering video.' });
+      expect(r.body).not.toContain('5432');
+    } finally {
+      await t.tdb.db.query('UPDATE cameras SET profiles = $2 WHERE id = $1', [cameraId, JSON.stringify(profiles)]);
+    }
   });
 
   it('a partner without a grant cannot get a token; a forged token gets zero video bytes', async () => {
@@ -136,4 +153,5 @@ describe('live video through the authorising edge', () => {
     expect(officer.closedAt! - t1).toBeLessThan(3000);
     expect((await api('shouzhang.officer', 'GET', '/me')).status).toBe(401);
   });
+
 });

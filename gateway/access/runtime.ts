@@ -35,6 +35,12 @@ export interface Authorization {
   until: Date;
   /** Login session (or token id): groups sessions so logout and revocation can close them. */
   sessionKey: string;
+  /** The grant's case number, for audit rows and export manifests. */
+  caseNo: string | null;
+  /** Footage the caller may see (token window, else the grant's); null: not limited by a grant. */
+  footage: TimeWindow | null;
+  /** Keys a revocation closes open media sessions by: grant:<id>, user:<id>, login:<sid>, camera:<id>. */
+  revocationKeys: string[];
 }
 
 /** What a media edge needs to close open sessions. Match on any field given. */
@@ -306,7 +312,12 @@ export async function createAccessRuntime(deps: {
       if (!d.allow) throw refusal(d.reason, d.message);
       const exp = new Date(claims.exp * 1000);
       const until = d.constraints.until && d.constraints.until < exp ? d.constraints.until : exp;
-      return { userId: claims.sub, grantId: claims.gid, until, sessionKey: claims.sid ?? claims.jti };
+      const sessionKey = claims.sid ?? claims.jti;
+      const footage =
+        claims.ff !== undefined && claims.ft !== undefined ? { from: new Date(claims.ff * 1000), to: new Date(claims.ft * 1000) } : (g?.footage ?? null);
+      const revocationKeys = [`user:${claims.sub}`, `login:${sessionKey}`, `camera:${input.cameraId}`];
+      if (claims.gid !== null) revocationKeys.push(`grant:${claims.gid}`);
+      return { userId: claims.sub, grantId: claims.gid, until, sessionKey, caseNo: g?.caseNo ?? null, footage, revocationKeys };
     },
 
     /** The media edge subscribes here to close open sessions. Returns the unsubscribe function. */

@@ -1,7 +1,7 @@
 // One upstream HTTP-FLV subscription to a worker per (camera, stream), its sequence headers and last GOP,
 // fanned out to viewers with shared buffers and a per-viewer buffer cap.
 import http from 'node:http';
-import { FlvDemuxer, flvHeader, metadataHasAudio, normalizeMetadata, TAG_AUDIO, TAG_SCRIPT, TAG_VIDEO, type FlvTag } from './flv.ts';
+import { FlvDemuxer, flvHeader, metadataHasAudio, normalizeMetadata, rebaseTags, TAG_AUDIO, TAG_SCRIPT, TAG_VIDEO, type FlvTag } from './flv.ts';
 import { playSign } from './publish-token.ts';
 import type { ViewerSink } from './edge-types.ts';
 
@@ -16,6 +16,8 @@ export interface ChannelViewer {
   maxBuffered: number;
   /** Called when the channel must drop this viewer (slow, source lost). */
   kick(reason: string): void;
+  /** Upstream timestamp this viewer's zero stands for (the keyframe it joined on); set by the channel. */
+  tsBase?: number;
 }
 
 export interface ChannelOptions {
@@ -45,6 +47,8 @@ export class Channel {
   private gopBytes = 0;
   private lastGopBytes = 0;
   private keyframe: Buffer | null = null;
+  /** Timestamp of the keyframe that opens the cached GOP. */
+  private gopTs = 0;
   lastDataAt = 0;
   private closed = false;
   private reconnectTimer: NodeJS.Timeout | null = null;
@@ -129,7 +133,9 @@ export class Channel {
 
   add(v: ChannelViewer): void {
     this.flush(); // the burst already holds the batched tags: send them to the others first
-    for (const b of this.startBurst()) {
+    v.tsBase = this.gopTs;
+    const [head, ...tags] = this.startBurst();
+    for (const b of [head!, ...tags.map((t) => rebaseTags(t, this.gopTs))]) {
       v.sink.write(b);
       v.bytes += b.length;
     }
@@ -219,6 +225,7 @@ export class Channel {
         if (this.gop.length) this.lastGopBytes = this.gopBytes;
         this.gop = [t.bytes];
         this.gopBytes = t.bytes.length;
+        this.gopTs = t.timestamp;
         this.keyframe = t.bytes;
         this.o.onLive();
       } else if (this.gop.length) this.pushGop(t.bytes);
@@ -236,21 +243,28 @@ export class Channel {
 
   private fanOut(tags: FlvTag[], run: Buffer): void {
     const cap = this.cap();
+    // one rebased copy per join point, shared by every viewer that joined on that keyframe
+    const rebased = new Map<number, Buffer>();
+    const perTagCache = new Map<string, Buffer>();
     for (const v of this.viewers) {
       if (!v.skipping && v.sink.buffered() + run.length <= cap) {
-        v.sink.write(run);
+        const base = v.tsBase ?? 0;
+        let out = rebased.get(base);
+        if (!out) rebased.set(base, (out = rebaseTags(run, base)));
+        v.sink.write(out);
         v.bytes += run.length;
         const b = v.sink.buffered();
         if (b > v.maxBuffered) v.maxBuffered = b;
         continue;
       }
-      this.perTag(v, tags, cap);
+      this.perTag(v, tags, cap, perTagCache);
     }
   }
 
   /** Over the cap: skip to the next keyframe once; still over at that keyframe → slow_viewer. */
-  private perTag(v: ChannelViewer, tags: FlvTag[], cap: number): void {
-    for (const t of tags) {
+  private perTag(v: ChannelViewer, tags: FlvTag[], cap: number, cache: Map<string, Buffer>): void {
+    const base = v.tsBase ?? 0;
+    for (const [i, t] of tags.entries()) {
       const fits = v.sink.buffered() + t.bytes.length <= cap;
       if (v.skipping) {
         if (t.keyframe) {
@@ -266,7 +280,9 @@ export class Channel {
         v.skipping = true;
         continue;
       }
-      v.sink.write(t.bytes);
+      let out = base === 0 ? t.bytes : cache.get(`${i}:${base}`);
+      if (!out) cache.set(`${i}:${base}`, (out = rebaseTags(t.bytes, base)));
+      v.sink.write(out);
       v.bytes += t.bytes.length;
       const b = v.sink.buffered();
       if (b > v.maxBuffered) v.maxBuffered = b;

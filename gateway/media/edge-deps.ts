@@ -4,6 +4,20 @@ import { AUDIT as ACTIONS, type AuditAction } from '../audit/actions.ts';
 import type { EdgeDeps, AuditEvent } from './edge-types.ts';
 import type { MediaRuntime } from './runtime.ts';
 import type { CameraProfile } from '../repositories/cameras.repository.ts';
+import { authorizeOver } from './authorize.ts';
+import { closeOnRevocation } from './sessions.ts';
+import { checkPullTarget, DEFAULT_MEDIA_PORTS } from './sources/pull-target.ts';
+import { AppError } from '../errors.ts';
+
+/** What a viewer hears when a camera's media URL is refused: the detail is for operators (the log). */
+const notDelivering = (): AppError => new AppError('camera_unavailable', 503, 'The camera is not delivering video.');
+
+function gatewayPorts(gw: Gateway): number[] {
+  const c = gw.config;
+  const ports = [c.http.port, c.database.embeddedPort];
+  for (let i = 0; i < c.media.workers; i++) ports.push(c.media.rtmpBasePort + i, c.media.httpBasePort + i);
+  return ports.filter((p) => p > 0);
+}
 
 function withCredentials(uri: string, username: string, password: string): string {
   const u = new URL(uri);
@@ -19,9 +33,15 @@ const AUDIT: Record<AuditEvent['type'], { action: AuditAction; outcome: 'allow' 
   snapshot: { action: ACTIONS.snapshot, outcome: 'allow' },
 };
 
+/** Audit rows still being written: shutdown waits for them so `shutdown` closes reach the log. */
+const inFlight = new Set<Promise<void>>();
+export async function auditsWritten(): Promise<void> {
+  await Promise.all([...inFlight]);
+}
+
 export function edgeDepsFor(gw: Gateway): EdgeDeps {
   return {
-    authorize: ({ token, cameraId, action }) => gw.access.authorizePlay({ token, cameraId, action }),
+    authorize: authorizeOver(gw.access),
 
     async resolveCamera(cameraId, stream) {
       if (!/^[0-9a-f-]{36}$/i.test(cameraId)) return undefined;
@@ -29,11 +49,19 @@ export function edgeDepsFor(gw: Gateway): EdgeDeps {
       if (!cam || cam.removedAt) return undefined;
       const profile: CameraProfile | undefined = stream === 'sub' ? (cam.profiles[1] ?? cam.profiles[0]) : cam.profiles[0];
       if (!profile) return undefined;
+      const mediaPorts = (gw.config.cameras as { mediaPorts?: number[] }).mediaPorts ?? DEFAULT_MEDIA_PORTS;
+      const rules = { enrolledHost: cam.onvifHost, mediaPorts, gatewayPorts: gatewayPorts(gw) };
+      const verdict = checkPullTarget(profile.streamUri, rules);
+      if (!verdict.ok) {
+        gw.log.warn({ cameraId, reason: verdict.reason, uri: profile.streamUri.replace(/\/\/[^/@]*@/, '//***@') }, 'camera media URL refused at pull time');
+        throw notDelivering();
+      }
+      const snapOk = profile.snapshotUri ? checkPullTarget(profile.snapshotUri, { ...rules, schemes: ['http:', 'https:'] }).ok : false;
       const { username, password } = gw.cipher.decrypt(cam.credentialsEnc);
       return {
         rtspUrl: withCredentials(profile.streamUri, username, password),
         state: cam.enabled ? cam.state : 'offline',
-        ...(profile.snapshotUri ? { snapshotUrl: profile.snapshotUri, username, password } : {}),
+        ...(snapOk && profile.snapshotUri ? { snapshotUrl: profile.snapshotUri, username, password } : {}),
       };
     },
 
@@ -45,7 +73,7 @@ export function edgeDepsFor(gw: Gateway): EdgeDeps {
         if (first) void gw.repos.audit.append(first).catch((err: unknown) => gw.log.error({ err }, 'audit of a media refusal failed'));
         return;
       }
-      void (async () => {
+      const p = (async () => {
         const grant = e.grantId ? await gw.repos.grants.byId(e.grantId) : undefined;
         await gw.repos.audit.append({
           action, outcome, actorUserId: e.userId ?? null, cameraId: e.cameraId, grantId: e.grantId ?? null,
@@ -54,28 +82,13 @@ export function edgeDepsFor(gw: Gateway): EdgeDeps {
           details: { ...(e.bytes !== undefined ? { bytes: e.bytes } : {}), ...(e.durationMs !== undefined ? { durationMs: e.durationMs } : {}) },
         });
       })().catch((err: unknown) => gw.log.error({ err }, 'audit of a media event failed'));
+      inFlight.add(p);
+      void p.finally(() => inFlight.delete(p));
     },
   };
 }
 
-/** Revocations, logouts, disabled users and access-relevant camera changes close open viewer sessions at once. */
+/** Revocations, logouts, disabled users and access-relevant camera changes close open media sessions at once. */
 export function closeSessionsOnRevocation(gw: Gateway, media: MediaRuntime): () => void {
-  return gw.access.onRevocation((n) => {
-    media.edge.closeWhere((s) => {
-      switch (n.reason) {
-        case 'grant_revoked':
-        case 'grant_expired':
-          return s.grantId !== null && (n.grantIds ?? []).includes(s.grantId);
-        case 'user_disabled':
-        case 'credentials_reset':
-          return s.userId === n.userId;
-        case 'session_logged_out':
-          return s.sessionKey === n.sessionKey;
-        case 'camera_changed':
-          return s.cameraId === n.cameraId;
-        case 'revocations_unavailable':
-          return true;
-      }
-    }, n.reason);
-  });
+  return closeOnRevocation((l) => gw.access.onRevocation(l), media.sessions);
 }

@@ -3,6 +3,7 @@ import type { StreamKind } from './pulls.ts';
 
 export type EdgeAction = 'live' | 'snapshot';
 
+
 export interface Authorization {
   userId: string;
   grantId: string | null;
@@ -10,6 +11,10 @@ export interface Authorization {
   until: Date;
   /** Groups sessions opened with the same login/token, so logout can close them. */
   sessionKey: string;
+  caseNo?: string | null;
+  footage?: { from: Date; to: Date } | null;
+  /** Session-registry keys (authorize.ts); derived from the fields above when absent. */
+  revocationKeys?: string[];
 }
 
 export interface CameraSource {

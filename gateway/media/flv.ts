@@ -120,3 +120,22 @@ export function normalizeMetadata(tag: Buffer): Buffer {
   out.writeUInt32BE(11 + newBody.length, 11 + newBody.length);
   return out;
 }
+
+/**
+ * A copy of whole FLV tags with every timestamp moved back by `base` (floored at 0), so a viewer that joins
+ * a running stream starts near zero: players that honour the first timestamp otherwise wait seconds.
+ */
+export function rebaseTags(tags: Buffer, base: number): Buffer {
+  if (base === 0) return tags;
+  const out = Buffer.from(tags);
+  let off = 0;
+  while (out.length - off >= 11) {
+    const size = out.readUIntBE(off + 1, 3);
+    const ts = (out.readUIntBE(off + 4, 3) | (out[off + 7]! << 24)) >>> 0;
+    const t = Math.max(0, ts - base);
+    out.writeUIntBE(t & 0xffffff, off + 4, 3);
+    out[off + 7] = (t >>> 24) & 0xff;
+    off += 11 + size + 4;
+  }
+  return out;
+}

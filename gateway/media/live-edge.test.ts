@@ -13,6 +13,7 @@ import { createMediaRuntime, type MediaRuntime } from './runtime.ts';
 import { playSign, publishQuery } from './publish-token.ts';
 import { freePort, freePortRun, pidsWithArg, processState, rawGet } from './test-support.ts';
 import type { AuditEvent, EdgeDeps } from './edge-types.ts';
+import { FlvDemuxer, TAG_VIDEO, type FlvTag } from './flv.ts';
 
 const SECRET = 'test-internal-secret';
 let sim: Simulator;
@@ -187,6 +188,31 @@ describe('live edge', () => {
     expect(r.status).toBe(403);
     expect(JSON.parse(r.body.toString()).error.code).toBe('grant_revoked');
     expect(r.body.includes('FLV')).toBe(false);
+  });
+
+  it('a viewer joining a running stream gets timestamps starting near zero (players start at once)', async () => {
+    const first = await viewer(CAM, `ok:${CAM}`);
+    await new Promise((r) => setTimeout(r, 2500));
+    const tags: FlvTag[] = [];
+    const demux = new FlvDemuxer();
+    await new Promise<void>((resolve, reject) => {
+      const req = http.get({ host: '127.0.0.1', port, path: url(CAM, `ok:${CAM}`), agent: false }, (res) => {
+        res.on('data', (d: Buffer) => {
+          for (const t of demux.push(Buffer.from(d)).tags) tags.push({ ...t, bytes: Buffer.from(t.bytes) });
+          if (tags.filter((t) => t.type === TAG_VIDEO && !t.sequenceHeader).length >= 30) {
+            res.destroy();
+            resolve();
+          }
+        });
+      });
+      req.on('error', reject);
+    });
+    const video = tags.filter((t) => t.type === TAG_VIDEO && !t.sequenceHeader);
+    expect(video[0]!.keyframe).toBe(true);
+    expect(video[0]!.timestamp).toBe(0);
+    expect(video.every((t) => t.timestamp < 3000)).toBe(true); // the upstream clock is past 2.5 s by now
+    for (let i = 1; i < video.length; i++) expect(video[i]!.timestamp).toBeGreaterThanOrEqual(video[i - 1]!.timestamp);
+    first.res.destroy();
   });
 
   it('a session ends at its `until`', async () => {

@@ -7,6 +7,9 @@ import { Channel, type ChannelViewer } from './channel.ts';
 import { redact, type Pull, type PullManager, type StreamKind } from './pulls.ts';
 import type { WorkerPool } from './worker-supervisor.ts';
 import type { Authorization, CameraSource, EdgeDeps, ViewerSessionInfo, ViewerSink } from './edge-types.ts';
+import { revocationKeysFor } from './authorize.ts';
+import { fetchSnapshot } from './snapshot/fetch-snapshot.ts';
+import { SessionRegistry, type SessionHandle } from './sessions.ts';
 
 export interface LiveEdgeConfig {
   ffmpegPath: string;
@@ -38,6 +41,8 @@ interface PreparedInternal extends PreparedLive {
   done: boolean;
   /** Set when closeWhere matched while the viewer was still waiting for video. */
   cancelledWith: string | null;
+  /** Registered while waiting, so a revocation reaches it before it gets any video. */
+  waiting: SessionHandle | null;
 }
 
 interface Session extends ViewerSessionInfo {
@@ -45,8 +50,6 @@ interface Session extends ViewerSessionInfo {
   channel: Channel;
   close(reason: string): void;
 }
-
-const MAX_TIMER_MS = 2 ** 31 - 1;
 /** A viewer waiting for a cold pull sees a 503 after this many failed relay starts in a row. */
 const GIVE_UP_FAILURES = 3;
 
@@ -56,8 +59,6 @@ export const unavailable = (message: string, details: Record<string, unknown>): 
 export class LiveEdge {
   private readonly channels = new Map<Pull, Channel>();
   private readonly live = new Map<string, Session>();
-  /** Authorised viewers still waiting for a keyframe: closeWhere must reach them too. */
-  private readonly pending = new Set<PreparedInternal>();
   private readonly snapCache = new Map<string, { at: number; jpeg: Promise<Buffer> }>();
   private readonly watchdog: NodeJS.Timeout;
 
@@ -67,6 +68,8 @@ export class LiveEdge {
     private readonly pulls: PullManager,
     private readonly pool: WorkerPool,
     private readonly secret: string,
+    /** The media session registry shared with every other consumer. */
+    readonly registry: SessionRegistry = new SessionRegistry(),
   ) {
     pulls.on('started', (p: Pull) => this.openChannel(p));
     pulls.on('stopped', (p: Pull) => {
@@ -113,14 +116,28 @@ export class LiveEdge {
       channel,
       done: false,
       cancelledWith: null,
+      waiting: null,
       cancel: () => {
-        this.pending.delete(prepared);
+        prepared.waiting?.release();
+        prepared.waiting = null;
         if (prepared.done) return;
         prepared.done = true;
         pull.release();
       },
     };
-    this.pending.add(prepared);
+    prepared.waiting = this.registry.open({
+      kind: 'live',
+      userId: auth.userId,
+      cameraId,
+      grantId: auth.grantId,
+      revocationKeys: keysOf(auth, cameraId),
+      until: auth.until,
+      close: (reason) => {
+        prepared.waiting = null;
+        prepared.cancelledWith ??= reason;
+      },
+      info: { pending: true, stream, ip, transport: 'http-flv', sessionKey: auth.sessionKey },
+    });
     if (!channel.ready) {
       if (pull.state === 'retrying' && pull.failures >= GIVE_UP_FAILURES) {
         prepared.cancel();
@@ -146,11 +163,11 @@ export class LiveEdge {
   attach(prepared: PreparedLive, sink: ViewerSink, transport: ViewerSessionInfo['transport']): ViewerSessionInfo {
     const p = prepared as PreparedInternal;
     if (p.done) throw new Error('prepared live view already used');
-    this.pending.delete(p);
+    p.waiting?.release();
+    p.waiting = null;
     p.done = true;
     const { auth } = p;
     let closed = false;
-    let timer: NodeJS.Timeout | null = null;
     const viewer: ChannelViewer = {
       sink,
       bytes: 0,
@@ -174,10 +191,19 @@ export class LiveEdge {
       },
       viewer,
       channel: p.channel,
+      close: (reason) => handle.close(reason),
+    };
+    const handle = this.registry.open({
+      kind: 'live',
+      userId: auth.userId,
+      cameraId: p.cameraId,
+      grantId: auth.grantId,
+      revocationKeys: keysOf(auth, p.cameraId),
+      until: auth.until,
+      info: { id: session.id, stream: p.stream, ip: p.ip, transport, sessionKey: auth.sessionKey },
       close: (reason) => {
         if (closed) return;
         closed = true;
-        if (timer) clearTimeout(timer);
         p.channel.remove(viewer);
         this.live.delete(session.id);
         sink.close(reason);
@@ -192,50 +218,27 @@ export class LiveEdge {
           reason,
         });
       },
-    };
-    const arm = (): void => {
-      const ms = auth.until.getTime() - Date.now();
-      if (ms <= 0) return session.close('expired');
-      timer = setTimeout(arm, Math.min(ms, MAX_TIMER_MS));
-    };
+    });
     this.live.set(session.id, session);
     this.deps.audit({ type: 'live.open', userId: auth.userId, cameraId: p.cameraId, grantId: auth.grantId });
     sink.onClose(() => session.close('client_closed'));
     if (p.cancelledWith) session.close(p.cancelledWith);
-    else arm();
     if (!closed) p.channel.add(viewer);
     return this.info(session);
   }
 
-  /** Closes every open session the predicate selects; returns how many. */
+  /** Closes every open live session (waiting ones included) the predicate selects; returns how many. */
   closeWhere(pred: (s: ViewerSessionInfo) => boolean, reason: string): number {
-    let n = 0;
-    for (const p of this.pending) {
-      const info: ViewerSessionInfo = {
-        id: 'pending',
-        userId: p.auth.userId,
-        cameraId: p.cameraId,
-        stream: p.stream,
-        grantId: p.auth.grantId,
-        sessionKey: p.auth.sessionKey,
-        ip: p.ip,
-        transport: 'http-flv',
-        openedAt: new Date(),
-        until: p.auth.until,
-        bytes: 0,
-      };
-      if (!p.cancelledWith && pred(info)) {
-        p.cancelledWith = reason;
-        n++;
-      }
-    }
-    for (const s of [...this.live.values()]) {
-      if (pred(this.info(s))) {
-        s.close(reason);
-        n++;
-      }
-    }
-    return n;
+    return this.registry.closeWhere((r) => {
+      if (r.kind !== 'live') return false;
+      const i = r.info as { id?: string; stream: StreamKind; ip: string; transport: ViewerSessionInfo['transport']; sessionKey: string };
+      const s = i.id ? this.live.get(i.id) : undefined;
+      const info: ViewerSessionInfo = s
+        ? this.info(s)
+        : { id: 'pending', userId: r.userId, cameraId: r.cameraId, stream: i.stream, grantId: r.grantId, sessionKey: i.sessionKey,
+            ip: i.ip, transport: i.transport, openedAt: r.openedAt, until: r.until, bytes: 0 };
+      return pred(info);
+    }, reason);
   }
 
   sessions(): ViewerSessionInfo[] {
@@ -369,7 +372,7 @@ export class LiveEdge {
     if (still) return this.decode('-', still, timeoutMs);
     if (cam.snapshotUrl) {
       try {
-        return await fetchSnapshot(cam, timeoutMs);
+        return await fetchSnapshot({ snapshotUrl: cam.snapshotUrl, ...(cam.username !== undefined ? { username: cam.username, password: cam.password ?? '' } : {}) }, { timeoutMs });
       } catch {
         /* fall through to a frame grab */
       }
@@ -388,14 +391,6 @@ export class LiveEdge {
   }
 }
 
-async function fetchSnapshot(cam: CameraSource, timeoutMs: number): Promise<Buffer> {
-  const headers: Record<string, string> = {};
-  if (cam.username !== undefined) {
-    headers['authorization'] = `Basic ${Buffer.from(`${cam.username}:${cam.password ?? ''}`).toString('base64')}`;
-  }
-  const res = await fetch(cam.snapshotUrl!, { headers, signal: AbortSignal.timeout(timeoutMs) });
-  if (!res.ok) throw new Error(`snapshot HTTP ${res.status}`);
-  const b = Buffer.from(await res.arrayBuffer());
-  if (b[0] !== 0xff || b[1] !== 0xd8) throw new Error('snapshot is not a JPEG');
-  return b;
+function keysOf(auth: Authorization, cameraId: string): string[] {
+  return auth.revocationKeys ?? revocationKeysFor({ ...auth, cameraId });
 }

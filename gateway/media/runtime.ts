@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { locateFfmpeg } from '../../camera-adapters/ffmpeg/index.ts';
 import { WorkerPool } from './worker-supervisor.ts';
 import { PullManager } from './pulls.ts';
+import { SessionRegistry } from './sessions.ts';
 import { LiveEdge } from './live-edge.ts';
 import { liveRoutes } from './routes.ts';
 import type { EdgeDeps } from './edge-types.ts';
@@ -43,6 +44,8 @@ export interface MediaRuntime {
   edge: LiveEdge;
   pulls: PullManager;
   workers: WorkerPool;
+  /** Every open media session (live, snapshot, playback, export): revocation closes them here. */
+  sessions: SessionRegistry;
   /** Fastify plugin with /media/live/:id.flv, /media/live/:id.ws, /media/snapshot/:id.jpg. */
   routes: ReturnType<typeof liveRoutes>;
   close(): Promise<void>;
@@ -61,6 +64,7 @@ export async function createMediaRuntime(cfg: MediaConfig, deps: EdgeDeps): Prom
     logLevel: cfg.workerLogLevel ?? 'error',
   });
   await workers.start();
+  const sessions = new SessionRegistry();
   const pulls = new PullManager(
     {
       ffmpegPath,
@@ -86,13 +90,16 @@ export async function createMediaRuntime(cfg: MediaConfig, deps: EdgeDeps): Prom
     pulls,
     workers,
     secret,
+    sessions,
   );
   return {
     edge,
     pulls,
     workers,
+    sessions,
     routes: liveRoutes(edge),
     async close() {
+      sessions.closeAll('shutdown');
       await edge.close();
       await pulls.close();
       await workers.stop();

@@ -1,5 +1,5 @@
-// One registry of open media sessions (live, snapshot, playback, export, masked live), closed by revocation key:
-// `grant:<id>`, `user:<id>`, `login:<sid>`, `camera:<id>`, and at their `until`.
+// ONE registry of open media sessions (live, snapshot, playback, export, masked live): each ends at its
+// `until`, and a revocation closes every session registered under its key, whatever consumer serves it.
 import { randomUUID } from 'node:crypto';
 import type { RevocationNotice } from '../access/runtime.ts';
 
@@ -10,102 +10,166 @@ export interface SessionInput {
   userId: string;
   cameraId: string;
   grantId: string | null;
-  revocationKeys: readonly string[];
+  /** grant:<id>, user:<id>, login:<sid>, camera:<id> (see authorize.ts). */
+  revocationKeys: string[];
+  /** The registry closes the session with reason `expired` at this time. */
   until: Date;
+  /** Called exactly once, by the registry or by `handle.close()`: stop sending, release what it holds. */
   close(reason: string): void;
+  /** Free-form facts for listings (stream, transport, ip…). */
+  info?: Record<string, unknown>;
 }
 
-export interface OpenSession {
+export interface SessionInfo {
   id: string;
-  /** The owner ended it (viewer left, export finished): unregister without calling close(). */
+  kind: SessionKind;
+  userId: string;
+  cameraId: string;
+  grantId: string | null;
+  revocationKeys: readonly string[];
+  until: Date;
+  openedAt: Date;
+  info: Record<string, unknown>;
+}
+
+export interface SessionHandle {
+  readonly id: string;
+  readonly closed: boolean;
+  /** Ends the session (the consumer's close callback runs once). */
+  close(reason: string): void;
+  /** Leaves the registry without calling close (the consumer hands over to another session). */
   release(): void;
 }
 
-interface Entry extends SessionInput {
-  id: string;
-  timer: NodeJS.Timeout | null;
-}
+/** Keys that close everything: the process can no longer vouch for any session (trust-db's notice). */
+export const ALL = 'all';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+interface Entry extends SessionInfo {
+  closeFn: (reason: string) => void;
+  timer: NodeJS.Timeout | null;
+}
+
 export class SessionRegistry {
   private readonly byId = new Map<string, Entry>();
-  private readonly byKey = new Map<string, Set<string>>();
+  private readonly byKey = new Map<string, Set<Entry>>();
 
-  open(input: SessionInput): OpenSession {
-    const id = randomUUID();
-    const e: Entry = { ...input, id, timer: null };
-    this.byId.set(id, e);
-    for (const k of input.revocationKeys) {
+  open(input: SessionInput): SessionHandle {
+    const e: Entry = {
+      id: randomUUID(),
+      kind: input.kind,
+      userId: input.userId,
+      cameraId: input.cameraId,
+      grantId: input.grantId,
+      revocationKeys: Object.freeze([...new Set(input.revocationKeys)]),
+      until: input.until,
+      openedAt: new Date(),
+      info: input.info ?? {},
+      closeFn: input.close,
+      timer: null,
+    };
+    this.byId.set(e.id, e);
+    for (const k of e.revocationKeys) {
       let set = this.byKey.get(k);
       if (!set) this.byKey.set(k, (set = new Set()));
-      set.add(id);
+      set.add(e);
     }
-    const left = input.until.getTime() - Date.now();
-    if (left <= 0) queueMicrotask(() => this.closeOne(id, 'token_expired'));
-    else if (left < MAX_TIMER_MS) {
-      e.timer = setTimeout(() => this.closeOne(id, 'token_expired'), left);
+    const arm = (): void => {
+      const ms = e.until.getTime() - Date.now();
+      if (ms <= 0) return void this.end(e, 'expired', true);
+      e.timer = setTimeout(arm, Math.min(ms, MAX_TIMER_MS));
       e.timer.unref();
-    }
-    return { id, release: () => this.remove(id) };
+    };
+    const handle: SessionHandle = {
+      id: e.id,
+      get closed() {
+        return !reg.byId.has(e.id);
+      },
+      close: (reason) => this.end(e, reason, true),
+      release: () => this.end(e, 'released', false),
+    };
+    const reg = this;
+    arm();
+    return handle;
   }
 
-  /** Closes every session holding this key; returns how many. */
+  /** Closes every session registered under `key` (or every session for `all`); returns how many. */
   closeByKey(key: string, reason: string): number {
-    const ids = [...(this.byKey.get(key) ?? [])];
-    for (const id of ids) this.closeOne(id, reason);
-    return ids.length;
+    if (key === ALL) return this.closeAll(reason);
+    const set = this.byKey.get(key);
+    if (!set) return 0;
+    let n = 0;
+    for (const e of [...set]) if (this.end(e, reason, true)) n++;
+    return n;
   }
 
-  closeAll(reason: string): void {
-    for (const id of [...this.byId.keys()]) this.closeOne(id, reason);
+  closeAll(reason: string): number {
+    let n = 0;
+    for (const e of [...this.byId.values()]) if (this.end(e, reason, true)) n++;
+    return n;
+  }
+
+  /** Closes the sessions a predicate selects (tests, benchmarks, admin tools). */
+  closeWhere(pred: (s: SessionInfo) => boolean, reason: string): number {
+    let n = 0;
+    for (const e of [...this.byId.values()]) if (pred(e) && this.end(e, reason, true)) n++;
+    return n;
+  }
+
+  list(kind?: SessionKind): SessionInfo[] {
+    const out: SessionInfo[] = [];
+    for (const e of this.byId.values()) {
+      if (kind && e.kind !== kind) continue;
+      const { closeFn: _c, timer: _t, ...info } = e;
+      out.push(info);
+    }
+    return out;
   }
 
   get size(): number {
     return this.byId.size;
   }
 
-  count(kind: SessionKind): number {
-    let n = 0;
-    for (const e of this.byId.values()) if (e.kind === kind) n++;
-    return n;
-  }
-
-  private closeOne(id: string, reason: string): void {
-    const e = this.remove(id);
-    if (!e) return;
-    try {
-      e.close(reason);
-    } catch {
-      // a consumer's close must not stop the others from closing
-    }
-  }
-
-  private remove(id: string): Entry | undefined {
-    const e = this.byId.get(id);
-    if (!e) return undefined;
-    this.byId.delete(id);
+  private end(e: Entry, reason: string, callClose: boolean): boolean {
+    if (!this.byId.delete(e.id)) return false;
     if (e.timer) clearTimeout(e.timer);
     for (const k of e.revocationKeys) {
       const set = this.byKey.get(k);
-      set?.delete(id);
+      set?.delete(e);
       if (set?.size === 0) this.byKey.delete(k);
     }
-    return e;
+    if (callClose) e.closeFn(reason);
+    return true;
   }
 }
 
-/** The revocation keys of one authorised session. */
-export function revocationKeys(a: { userId: string; grantId: string | null; sessionKey: string; cameraId: string }): string[] {
-  return [`user:${a.userId}`, `login:${a.sessionKey}`, `camera:${a.cameraId}`, ...(a.grantId ? [`grant:${a.grantId}`] : [])];
+/** The revocation keys a notice from gateway/access closes ('all' when the process cannot vouch for any). */
+export function keysOfNotice(n: RevocationNotice | { reason: string; all?: boolean }): string[] {
+  const x = n as Omit<Partial<RevocationNotice>, 'reason'> & { reason: string; all?: boolean };
+  if (x.all === true || x.reason === 'all' || x.reason === 'revocations_unavailable') return [ALL];
+  switch (x.reason) {
+    case 'grant_revoked':
+    case 'grant_expired':
+      return (x.grantIds ?? []).map((id) => `grant:${id.toLowerCase()}`);
+    case 'user_disabled':
+    case 'credentials_reset':
+      return x.userId ? [`user:${x.userId.toLowerCase()}`] : [];
+    case 'session_logged_out':
+      return x.sessionKey ? [`login:${x.sessionKey}`] : [];
+    case 'camera_changed':
+      return x.cameraId ? [`camera:${x.cameraId.toLowerCase()}`] : [];
+    default:
+      return [];
+  }
 }
 
-/** Feeds the access layer's revocation notices (every process, via the pg bus) into the registry. */
-export function closeOnRevocation(registry: SessionRegistry, onRevocation: (fn: (n: RevocationNotice) => void) => () => void): () => void {
+/** Wires a revocation source to the registry; returns the unsubscribe function. */
+export function closeOnRevocation(
+  onRevocation: (l: (n: RevocationNotice) => void) => () => void,
+  registry: SessionRegistry,
+): () => void {
   return onRevocation((n) => {
-    for (const g of n.grantIds ?? []) registry.closeByKey(`grant:${g}`, n.reason);
-    if (n.reason === 'user_disabled' && n.userId) registry.closeByKey(`user:${n.userId}`, n.reason);
-    if (n.sessionKey) registry.closeByKey(`login:${n.sessionKey}`, n.reason);
-    if (n.cameraId) registry.closeByKey(`camera:${n.cameraId}`, n.reason);
+    for (const k of keysOfNotice(n)) registry.closeByKey(k, n.reason);
   });
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Gateway } from '../compose.ts';
 import { createMediaRuntime, type MediaRuntime } from './runtime.ts';
-import { closeSessionsOnRevocation, edgeDepsFor } from './edge-deps.ts';
+import { auditsWritten, closeSessionsOnRevocation, edgeDepsFor } from './edge-deps.ts';
 
 /** Starts the media workers and the authorising edge for a gateway, bound to its access runtime. */
 export async function startMedia(gw: Gateway, overrides: { rtmpBasePort?: number; httpBasePort?: number; dataDir?: string } = {}): Promise<MediaRuntime> {
@@ -25,6 +25,7 @@ export async function startMedia(gw: Gateway, overrides: { rtmpBasePort?: number
     async close() {
       unbind();
       await runtime.close();
+      await auditsWritten(); // every session's `shutdown` close is in the audit log before the pool goes
     },
   };
 }

@@ -31,7 +31,7 @@ export function startFootage(gw: Gateway, opts: FootageOptions = {}) {
   const authorize = opts.authorize ?? createAuthorize(gw.access);
   const ownRegistry = !opts.sessions;
   const sessions = opts.sessions ?? new SessionRegistry();
-  const offRevocation = ownRegistry ? closeOnRevocation(sessions, (fn) => gw.access.onRevocation(fn)) : () => undefined;
+  const offRevocation = ownRegistry ? closeOnRevocation((fn) => gw.access.onRevocation(fn), sessions) : () => undefined;
   const stationOf = async (id: string) => (await gw.access.camera(id))?.stationId ?? null;
   const playback = playbackService({
     authorize, sessions, repo, files, audit: gw.repos.audit, stationOf, log: gw.log,
