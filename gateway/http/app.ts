@@ -20,6 +20,7 @@ import grantRoutes from './routes/grants.ts';
 import playTokenRoutes from './routes/play-tokens.ts';
 import eventRoutes from './routes/events.ts';
 import accessAuditRoutes from './routes/access-audit.ts';
+import webViewer from './web-viewer.ts';
 
 export type App = FastifyInstance & { withTypeProvider: () => FastifyInstance };
 export type TypedApp = ReturnType<typeof typed>;
@@ -86,5 +87,6 @@ export async function buildApp(gw: Gateway, opts: BuildAppOptions = {}): Promise
     await accessAuditRoutes(typed(a), gw);
   }, { prefix: '/api/v1' });
   for (const p of opts.plugins ?? []) await app.register(p);
+  await app.register(async (a) => webViewer(a, gw));
   return app;
 }
