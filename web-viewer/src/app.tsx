@@ -107,8 +107,9 @@ export function App() {
     return <LoginPage expired={expired} onSwitchLang={switchLang} onLogin={(m) => {
       setExpired(false);
       setMe(m);
-      const back = takeReturn();
-      navigate(back ?? '/', true);
+      // back to the page the session expired on, or to the address that was opened
+      const back = takeReturn() ?? (location.pathname.startsWith('/login') ? '/' : here());
+      navigate(back, true);
     }} />;
   }
   if (!shell || !pageId) return <div class="loading">{t('common.loading')}</div>;

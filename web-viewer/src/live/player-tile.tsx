@@ -147,8 +147,8 @@ export function PlayerTile({ cameraId, name, grantId, onRemove }: { cameraId: st
     void open();
     const off = shell.events.on((e) => {
       if (e.type !== 'grant.revoked' && e.type !== 'grant.expired') return;
-      const p = e.payload as { id?: string; memberIds?: string[] };
-      if (s.grantId && (p.id === s.grantId || p.memberIds?.includes(s.grantId))) {
+      const p = e.payload as { grantId?: string; memberIds?: string[] };
+      if (s.grantId && (p.grantId === s.grantId || p.memberIds?.includes(s.grantId))) {
         stopAll();
         setStatus(e.type === 'grant.revoked' ? { kind: 'revoked' } : { kind: 'ended', code: 'grant_expired', text: t('error.grant_expired') });
       }

@@ -213,7 +213,8 @@ export function CanvasMap(props: CanvasMapProps) {
   useEffect(() => {
     const ro = new ResizeObserver(() => {
       const s = st.current;
-      const el = wrap.current!;
+      const el = wrap.current;
+      if (!el || !canvas.current) return;
       s.w = el.clientWidth;
       s.h = el.clientHeight;
       const dpr = devicePixelRatio || 1;

@@ -6,6 +6,7 @@ import { stationName, useShell } from '../context.ts';
 import { t, type MessageKey } from '../i18n/index.ts';
 import { fmtDuration, fmtRange, fmtTime } from '../time.ts';
 import { GrantStateBadge } from '../ui.tsx';
+import { cameraName } from '../camera-names.ts';
 
 export function useNow(ms = 1000): number {
   const [now, setNow] = useState(Date.now());
@@ -39,7 +40,7 @@ export function GrantCard({ grant, names, fresh, children }: { grant: Grant; nam
         <dt>{t('grant.owner')}</dt><dd>{stationName(shell, grant.ownerStationId)}</dd>
         <dt>{t('grant.reason')}</dt><dd>{grant.reason}</dd>
         <dt>{t('grant.cameras')}</dt>
-        <dd>{grant.cameraIds.map((id) => names?.get(id) ?? id.slice(0, 8)).join('、')}
+        <dd>{grant.cameraIds.map((id) => cameraName(id, names)).join('、')}
           {grant.requestedCameraIds.length > grant.cameraIds.length && <span class="muted"> ({grant.cameraIds.length}/{grant.requestedCameraIds.length})</span>}</dd>
         <dt>{t('grant.actions')}</dt><dd>{grant.actions.map((a) => t(`action.${a}` as MessageKey)).join('、')}</dd>
         {grant.footage && <><dt>{t('grant.footage')}</dt><dd>{fmtRange(grant.footage)}</dd></>}

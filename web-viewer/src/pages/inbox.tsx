@@ -8,6 +8,7 @@ import { loadAllCameras } from '../map/boundaries.ts';
 import { fromLocalInput, toLocalInput } from '../time.ts';
 import { ErrorLine } from '../ui.tsx';
 import { GrantCard } from './grant-card.tsx';
+import { cameraName } from '../camera-names.ts';
 
 export function InboxPage() {
   const shell = useShell();
@@ -38,7 +39,7 @@ export function InboxPage() {
     void loadAllCameras().then((cs: Camera[]) => setNames(new Map(cs.map((c) => [c.id, c.name]))), () => undefined);
     return shell.events.on((e) => {
       if (e.type === 'grant.requested' || e.type === 'grant.emergency') {
-        const id = (e.payload as { id?: string }).id;
+        const id = (e.payload as { grantId?: string }).grantId;
         if (id) setFresh((f) => new Set(f).add(id));
       }
       if (e.type.startsWith('grant.') || e.type === 'resync') void load();
@@ -87,7 +88,7 @@ function PendingCard({ grant, names, fresh, onDone }: { grant: Grant; names: Map
         <div class="narrow" data-testid="narrow">
           {grant.cameraIds.map((id) => (
             <label key={id} class="check"><input type="checkbox" data-camera={id} checked={cams.includes(id)}
-              onChange={(e) => setCams(e.currentTarget.checked ? [...cams, id] : cams.filter((x) => x !== id))} />{names.get(id) ?? id.slice(0, 8)}</label>
+              onChange={(e) => setCams(e.currentTarget.checked ? [...cams, id] : cams.filter((x) => x !== id))} />{cameraName(id, names)}</label>
           ))}
           {grant.footage && <label>{t('inbox.narrowTo')}<input type="datetime-local" value={until} onInput={(e) => setUntil(e.currentTarget.value)} /></label>}
           <button class="primary" disabled={cams.length === 0} onClick={() => void approve(true)} data-testid="approve-narrowed">{t('inbox.approveNarrowed')}</button>

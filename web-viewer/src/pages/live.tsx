@@ -5,6 +5,7 @@ import { useShell } from '../context.ts';
 import { t } from '../i18n/index.ts';
 import { loadAllCameras } from '../map/boundaries.ts';
 import { PlayerTile } from '../live/player-tile.tsx';
+import { cameraName } from '../camera-names.ts';
 
 const LAYOUTS = [1, 4, 9, 16] as const;
 
@@ -60,7 +61,7 @@ export function LivePage() {
       {cams.length === 0 && <p class="empty">{t('live.empty')}</p>}
       <div class={`grid grid-${layout}`}>
         {cams.slice(0, layout).map((id) => (
-          <PlayerTile key={id} cameraId={id} name={known.get(id) ?? id.slice(0, 8)} grantId={grant}
+          <PlayerTile key={id} cameraId={id} name={cameraName(id, known)} grantId={grant}
             onRemove={() => setCams((cs) => cs.filter((x) => x !== id))} />
         ))}
       </div>

@@ -9,6 +9,7 @@ import { CanvasMap, type Area, type MapMode, type MapShape } from '../map/canvas
 import { loadAllCameras, loadBoundaries } from '../map/boundaries.ts';
 import { fromLocalInput, toLocalInput } from '../time.ts';
 import { ErrorLine, StateBadge } from '../ui.tsx';
+import { rememberNames } from '../camera-names.ts';
 
 const ACTIONS = ['live', 'playback', 'export', 'snapshot'] as const;
 type Action = (typeof ACTIONS)[number];
@@ -106,6 +107,7 @@ export function RequestPage() {
     setBusy(true);
     setError(null);
     try {
+      if (preview) rememberNames(preview.cameras);
       const r = await api('post', '/api/v1/grants', { body: b });
       setSent(`${t('request.sent', { n: r.grants.length })} · ${r.grants.map((g) => t(`dedup.${g.dedup}` as MessageKey)).join(' · ')}`);
       localStorage.removeItem(key);
