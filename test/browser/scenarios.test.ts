@@ -83,7 +83,8 @@ describe.skipIf(!haveBrowser)(`the web viewer in Chromium (needs ${CHROMIUM})`, 
     duty = await loginPage(browser, t.baseUrl!, 'chengguan.duty', undefined, '/inbox');
     await duty.waitForSelector('.inbox-page');
     investigator = await loginPage(browser, t.baseUrl!, 'shouzhang.investigator');
-    await investigator.waitForSelector('[data-testid=map-canvas][data-ready="1"]');
+    await investigator.waitForFunction(() => Number(document.querySelector('[data-testid=map-canvas]')?.getAttribute('data-shapes')) > 5);
+    await investigator.waitForTimeout(300);
     await shot(investigator, 'map');
     await investigator.click('[data-page=request]');
     await investigator.waitForSelector('[data-testid=map-canvas][data-ready="1"]');

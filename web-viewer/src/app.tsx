@@ -118,7 +118,7 @@ export function App() {
     <ShellContext.Provider value={shell}>
       <div class="shell">
         <header class="topbar">
-          <div class="brand"><span class="logo">守</span><span>{t('app.name')}</span><small>{t('app.tagline')}</small></div>
+          <div class="brand"><span class="logo">{t('app.logo')}</span><span>{t('app.name')}</span><small>{t('app.tagline')}</small></div>
           <nav>
             {pages.map((p) => (
               <a key={p} href={`/${p}`} class={p === pageId ? 'active' : ''} data-page={p}

@@ -3,6 +3,7 @@ import type { MessageKey } from './zh-CN.ts';
 
 export const en: Record<MessageKey, string> = {
   'app.name': 'Shouwang',
+  'app.logo': '守',
   'app.tagline': 'Camera federation',
   'lang.switch': '中文',
   'nav.map': 'Map',

@@ -1,6 +1,7 @@
 // The page's every user-visible string, zh-CN (the default). en.ts must have exactly these keys.
 export const zhCN = {
   'app.name': '守望',
+  'app.logo': '守',
   'app.tagline': '视频联网共享平台',
   'lang.switch': 'English',
   'nav.map': '地图',

@@ -171,7 +171,7 @@ export function PlayerTile({ cameraId, name, grantId, onRemove }: { cameraId: st
             {status.kind === 'connecting' && <span>{t('live.connecting')}</span>}
             {status.kind === 'refused' && <span>{t('live.cannotPlay', { why: status.text })}<small>{status.code}</small></span>}
             {status.kind === 'ended' && <span>{t('live.ended', { why: status.text })}<small>{status.code}</small></span>}
-            {status.kind === 'revoked' && <span>{t('live.revoked')}<small>grant_revoked</small></span>}
+            {status.kind === 'revoked' && <span>{t('live.revoked')}<small>{code}</small></span>}
             {status.kind !== 'connecting' && <button onClick={() => setAttempt((a) => a + 1)}>{t('common.retry')}</button>}
           </div>
         )}

@@ -19,8 +19,9 @@ export interface CanvasMapProps {
   area?: Area;
   onPick?: (id: string) => void;
   onArea?: (a: Area) => void;
-  /** Changing this refits the view to the points (or shapes when there are none). */
+  /** Changing this refits the view to the points and `fitRings` (or all shapes when there are neither). */
   fitKey?: string;
+  fitRings?: number[][][];
 }
 
 const CLASS_COLOUR: Record<string, string> = { police: '#1d4ed8', village: '#15803d', household: '#c2410c' };
@@ -136,6 +137,7 @@ export function CanvasMap(props: CanvasMapProps) {
       }
     }
     c.dataset.ready = '1';
+    c.dataset.shapes = String(p.shapes.length);
   };
 
   const drawArea = (ctx: CanvasRenderingContext2D) => {
@@ -199,8 +201,9 @@ export function CanvasMap(props: CanvasMapProps) {
     const add = (lon: number, lat: number) => {
       b = b ? [Math.min(b[0], lon), Math.min(b[1], lat), Math.max(b[2], lon), Math.max(b[3], lat)] : [lon, lat, lon, lat];
     };
-    if (p.points.length) for (const pt of p.points) add(pt.lon, pt.lat);
-    else for (const sh of p.shapes) for (const r of sh.rings) for (const [lon, lat] of r) add(lon!, lat!);
+    for (const pt of p.points) add(pt.lon, pt.lat);
+    for (const r of p.fitRings ?? []) for (const [lon, lat] of r) add(lon!, lat!);
+    if (!b) for (const sh of p.shapes) for (const r of sh.rings) for (const [lon, lat] of r) add(lon!, lat!);
     if (b && s.w) {
       const bb = b as [number, number, number, number];
       if (bb[2] - bb[0] < 0.01) { bb[0] -= 0.02; bb[2] += 0.02; bb[1] -= 0.02; bb[3] += 0.02; }

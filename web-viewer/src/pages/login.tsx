@@ -24,7 +24,7 @@ export function LoginPage({ expired, onLogin, onSwitchLang }: { expired: boolean
   return (
     <div class="login-wrap">
       <form class="login card" onSubmit={submit}>
-        <div class="brand big"><span class="logo">守</span><span>{t('app.name')}</span></div>
+        <div class="brand big"><span class="logo">{t('app.logo')}</span><span>{t('app.name')}</span></div>
         <p class="muted">{t('app.tagline')}</p>
         {expired && <div class="banner info">{t('login.expired')}</div>}
         <label>{t('login.username')}<input name="username" autoComplete="username" value={username} onInput={(e) => setUsername(e.currentTarget.value)} required /></label>

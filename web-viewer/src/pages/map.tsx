@@ -56,6 +56,8 @@ export function MapPage() {
       && (!needle || c.name.toLowerCase().includes(needle)));
   }, [cameras, cls, state, station, search]);
   const points = useMemo(() => shown.map((c) => ({ id: c.id, lat: c.lat, lon: c.lon, cls: c.ownerClass, state: c.enabled ? c.state : 'offline', name: c.name })), [shown]);
+  const ownName = shell.me.stationId ? shell.jurisdictions.get(shell.me.stationId)?.name : undefined;
+  const ownRings = useMemo(() => shapes.find((sh) => sh.kind === 'station' && sh.name === ownName)?.rings ?? [], [shapes, ownName]);
   const camera = picked ? cameras.find((c) => c.id === picked) ?? null : null;
 
   return (
@@ -96,7 +98,7 @@ export function MapPage() {
       </section>
       <section class="map-area">
         <CanvasMap points={points} shapes={shapes} tileUrl={shell.viewerConfig.tileUrl} selected={picked ? new Set([picked]) : undefined}
-          onPick={setPicked} fitKey={`${cameras.length > 0}`} />
+          onPick={setPicked} fitKey={`${cameras.length > 0}-${shapes.length > 0}`} fitRings={ownRings} />
         {camera && <CameraCard camera={camera} onClose={() => setPicked(null)} />}
       </section>
     </div>

@@ -119,6 +119,8 @@ export function RequestPage() {
     }
   };
 
+  const ownName = shell.me.stationId ? shell.jurisdictions.get(shell.me.stationId)?.name : undefined;
+  const ownRings = useMemo(() => shapes.find((sh) => sh.kind === 'station' && sh.name === ownName)?.rings ?? [], [shapes, ownName]);
   const previewCams = preview?.cameras ?? [];
   const points = useMemo(() => {
     const m = new Map<string, { id: string; lat: number; lon: number; cls: string; state: string; name: string }>();
@@ -150,7 +152,7 @@ export function RequestPage() {
         <CanvasMap points={points} shapes={shapes} tileUrl={shell.viewerConfig.tileUrl} mode={draft.mode} selected={selected} area={draft.area}
           onArea={(a) => setDraft((d) => ({ ...d, area: a, unticked: [] }))}
           onPick={(id) => draft.mode === 'pick' && set('picked', draft.picked.includes(id) ? draft.picked.filter((x) => x !== id) : [...draft.picked, id])}
-          fitKey={`${mine.length > 0 || shapes.length > 0}`} />
+          fitKey={`${mine.length > 0}-${shapes.length > 0}`} fitRings={ownRings} />
       </section>
       <form class="sidebar form" onSubmit={submit} data-testid="request-form">
         <h2>{t('request.title')}</h2>
