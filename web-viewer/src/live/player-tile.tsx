@@ -96,10 +96,20 @@ export function PlayerTile({ cameraId, name, grantId, onRemove }: { cameraId: st
       player.attachMediaElement(video);
       player.load();
       void Promise.resolve(player.play()).catch(() => undefined);
+      // first decoded frame: the frame callback, or the decoded-frame count for a player not on screen yet
       const v = video as HTMLVideoElement & { requestVideoFrameCallback?: (cb: () => void) => number };
-      const first = () => { if (s.slots[i]!.gen === gen) onFrame(); };
-      if (v.requestVideoFrameCallback) v.requestVideoFrameCallback(first);
-      else video.addEventListener('playing', first, { once: true });
+      let seen = false;
+      const first = () => {
+        if (seen || s.slots[i]!.gen !== gen) return;
+        seen = true;
+        clearInterval(poll);
+        onFrame();
+      };
+      const poll = setInterval(() => {
+        if (s.slots[i]!.gen !== gen) clearInterval(poll);
+        else if (video.getVideoPlaybackQuality().totalVideoFrames > 0) first();
+      }, 100);
+      v.requestVideoFrameCallback?.(first);
     };
 
     const open = async () => {

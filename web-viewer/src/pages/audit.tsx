@@ -60,7 +60,7 @@ export function AuditPage() {
         <thead><tr><th>{t('audit.at')}</th><th>{t('audit.actor')}</th><th>{t('audit.action')}</th><th>{t('audit.outcome')}</th><th>{t('audit.case')}</th><th>{t('audit.reason')}</th></tr></thead>
         <tbody>
           {rows.map((r) => (
-            <tr key={r.id} class={`outcome-${r.outcome}`}>
+            <tr key={r.id} class={`row-outcome-${r.outcome}`}>
               <td class="nowrap">{fmtTime(r.at)}</td><td>{r.actorName ?? '—'}</td><td><code>{r.action}</code></td>
               <td><span class={`badge outcome-${r.outcome}`}>{r.outcome}</span></td><td>{r.caseNo ?? ''}</td><td class="small">{r.reason ?? ''}</td>
             </tr>
