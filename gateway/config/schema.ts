@@ -160,6 +160,13 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    viewer: Type.Object(
+      {
+        /** Optional slippy-map tile URL template ({z}/{x}/{y}); without it the map draws boundaries only (offline). */
+        tileUrl: Type.Union([Type.String({ minLength: 1, maxLength: 500, pattern: '^https?://' }), Type.Null()], { default: null }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
   },
   { additionalProperties: false },
 );

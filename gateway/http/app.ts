@@ -25,6 +25,7 @@ import { redactedRequest } from './log-redaction.ts';
 import { guardConnections } from './connection-guard.ts';
 import { limitAnonymousMedia } from './anonymous-media-limit.ts';
 import caseRoutes from './routes/cases.ts';
+import webViewer from './web-viewer.ts';
 
 export type App = FastifyInstance & { withTypeProvider: () => FastifyInstance };
 export type TypedApp = ReturnType<typeof typed>;
@@ -112,5 +113,6 @@ export async function buildApp(gw: Gateway, opts: BuildAppOptions = {}): Promise
     await caseRoutes(typed(a), gw);
   }, { prefix: '/api/v1' });
   for (const p of opts.plugins ?? []) await app.register(p);
+  await app.register(async (a) => webViewer(a, gw));
   return app;
 }

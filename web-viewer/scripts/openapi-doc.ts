@@ -1,0 +1,21 @@
+// The gateway's OpenAPI document without a database: buildApp over a gateway whose components are inert
+// stand-ins (routes only read them inside handlers, never while registering), so the build needs no PostgreSQL.
+import type { FastifyInstance } from 'fastify';
+import { loadConfig } from '../../gateway/config/load.ts';
+import { buildApp } from '../../gateway/http/app.ts';
+import type { Gateway } from '../../gateway/compose.ts';
+
+function inert(): unknown {
+  const fn = () => undefined;
+  return new Proxy(fn, { get: (_t, key) => (key === 'then' ? undefined : inert()), apply: () => inert() });
+}
+
+export async function openApiDocument(): Promise<Record<string, unknown>> {
+  const config = loadConfig({ file: null, env: {}, overrides: { profile: 'test', demo: false, log: { level: 'silent' } } });
+  const gw = new Proxy({ config } as Record<string, unknown>, { get: (t, k) => (k in t ? t[k as string] : inert()) }) as unknown as Gateway;
+  const app: FastifyInstance = await buildApp(gw);
+  await app.ready();
+  const doc = (app as unknown as { swagger(): Record<string, unknown> }).swagger();
+  await app.close();
+  return doc;
+}

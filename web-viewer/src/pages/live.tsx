@@ -1,0 +1,70 @@
+// The live grid (1/4/9/16). Which cameras and layout are in the URL, so a reload or re-login restores the grid.
+import { useEffect, useState } from 'preact/hooks';
+import { api, type Camera } from '../api/client.ts';
+import { useShell } from '../context.ts';
+import { t } from '../i18n/index.ts';
+import { loadAllCameras } from '../map/boundaries.ts';
+import { PlayerTile } from '../live/player-tile.tsx';
+import { cameraName } from '../camera-names.ts';
+
+const LAYOUTS = [1, 4, 9, 16] as const;
+
+export function LivePage() {
+  const shell = useShell();
+  const [cams, setCams] = useState<string[]>(() => (shell.query.get('cams') ?? '').split(',').filter((x) => /^[0-9a-f-]{36}$/.test(x)).slice(0, 16));
+  const [layout, setLayout] = useState<number>(() => Number(shell.query.get('layout')) || (cams.length <= 1 ? 1 : cams.length <= 4 ? 4 : cams.length <= 9 ? 9 : 16));
+  const grant = shell.query.get('grant') ?? undefined;
+  const [known, setKnown] = useState<Map<string, string>>(new Map());
+  const [choices, setChoices] = useState<Camera[]>([]);
+
+  useEffect(() => {
+    void loadAllCameras().then((cs) => {
+      setChoices(cs);
+      setKnown((k) => new Map([...k, ...cs.map((c) => [c.id, c.name] as [string, string])]));
+    }, () => undefined);
+    // cameras granted to me, so partner cameras can be picked too
+    void api('get', '/api/v1/grants', { query: { view: 'mine' } }).then(async (r) => {
+      const ids = [...new Set(r.items.filter((g) => g.state === 'approved').flatMap((g) => g.cameraIds))];
+      for (const id of ids.slice(0, 64)) {
+        const c = await api('get', '/api/v1/cameras/{id}', { params: { id } }).catch(() => null);
+        if (c) setChoices((cs) => (cs.some((x) => x.id === c.id) ? cs : [...cs, c]));
+        if (c) setKnown((k) => new Map(k).set(c.id, c.name));
+      }
+    }, () => undefined);
+  }, []);
+
+  useEffect(() => {
+    const p = new URLSearchParams();
+    if (cams.length) p.set('cams', cams.join(','));
+    p.set('layout', String(layout));
+    if (grant) p.set('grant', grant);
+    history.replaceState(null, '', `/live?${p}`);
+  }, [cams, layout]);
+
+  const add = (id: string) => {
+    if (!id || cams.includes(id)) return;
+    const next = [...cams, id].slice(-16);
+    setCams(next);
+    if (next.length > layout) setLayout(LAYOUTS.find((l) => l >= next.length) ?? 16);
+  };
+
+  return (
+    <div class="live-page">
+      <div class="toolbar">
+        <span>{t('live.layout')}</span>
+        {LAYOUTS.map((l) => <button key={l} class={l === layout ? 'active' : ''} onClick={() => setLayout(l)} data-layout={l}>{`${l}`}</button>)}
+        <select value="" onChange={(e) => add(e.currentTarget.value)} data-testid="live-pick">
+          <option value="">{t('live.pick')}</option>
+          {choices.filter((c) => !cams.includes(c.id)).map((c) => <option key={c.id} value={c.id}>{c.name}</option>)}
+        </select>
+      </div>
+      {cams.length === 0 && <p class="empty">{t('live.empty')}</p>}
+      <div class={`grid grid-${layout}`}>
+        {cams.slice(0, layout).map((id) => (
+          <PlayerTile key={id} cameraId={id} name={cameraName(id, known)} grantId={grant}
+            onRemove={() => setCams((cs) => cs.filter((x) => x !== id))} />
+        ))}
+      </div>
+    </div>
+  );
+}
