@@ -116,7 +116,7 @@ export function liveRoutes(edge: LiveEdge) {
         websocket: true,
         schema: { params: Params, querystring: Query, response: errorResponses },
         // authorise before the upgrade: a refused viewer gets an HTTP status, never a socket
-        preValidation: async (req: Req, reply) => {
+        preHandler: async (req: Req, reply) => {
           try {
             const prepared = await edge.prepareLive({
               token: tokenOf(req),
