@@ -23,6 +23,7 @@ import accessAuditRoutes from './routes/access-audit.ts';
 import { redactedRequest } from './log-redaction.ts';
 import { guardConnections } from './connection-guard.ts';
 import { limitAnonymousMedia } from './anonymous-media-limit.ts';
+import { canonicaliseCameraIdParams } from './canonical-ids.ts';
 
 export type App = FastifyInstance & { withTypeProvider: () => FastifyInstance };
 export type TypedApp = ReturnType<typeof typed>;
@@ -90,6 +91,7 @@ export async function buildApp(gw: Gateway, opts: BuildAppOptions = {}): Promise
   // Registered once at the root: the events socket and the media edge's ws-flv share one upgrade handler.
   await app.register(websocket, { options: { maxPayload: 4096 } });
   registerAuth(app);
+  canonicaliseCameraIdParams(app);
   limitAnonymousMedia(app, {
     perMinute: gw.config.audit.anonymousMediaPerMinute,
     refusals: gw.refusals,
