@@ -8,6 +8,12 @@ import { verifyAuditLog } from '../gateway/audit/verify-with-checkpoints.ts';
 import { chainHash, GENESIS } from '../gateway/audit/chain.ts';
 import { AUDIT, type AuditAction } from '../gateway/audit/actions.ts';
 import type { AuditInput, AuditRow } from '../gateway/repositories/audit.repository.ts';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+let partnerFile: unknown = null;
 
 let t: TestGateway;
 let auditor: { authorization: string };
@@ -148,6 +154,7 @@ describe('signed checkpoints', () => {
     const file = (await t.app.inject({ url: `/api/v1/audit/checkpoints/${cp.id}`, headers: auditor })).json();
     expect(file.jws).toBe(cp.jws);
     expect((await verify([file])).intact).toBe(true);
+    partnerFile = file;
 
     await deleteAndRechain(ids[1]!);
     // The chain alone is fooled: that is why checkpoints exist.
@@ -202,4 +209,23 @@ describe('signed checkpoints', () => {
     await expect(t.tdb.db.query('DELETE FROM audit_checkpoints')).rejects.toThrow();
     await expect(t.tdb.db.query(`UPDATE audit_checkpoints SET row_count = 0`)).rejects.toThrow();
   });
+
+  it('npm run audit:verify reads a partner\'s checkpoint file and lists every problem (exit 3)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'shouwang-cp-'));
+    const file = path.join(dir, 'checkpoint.json');
+    writeFileSync(file, JSON.stringify(partnerFile));
+    try {
+      const root = path.resolve(import.meta.dirname, '..');
+      const out = await new Promise<{ code: number; stdout: string }>((resolve) => {
+        execFile(path.join(root, 'node_modules/.bin/tsx'), ['gateway/cli/audit-verify.ts', '--checkpoint', file], {
+          cwd: root, timeout: 60_000, env: { ...process.env, DATABASE_URL: t.tdb.url, SHOUWANG_PROFILE: 'test' },
+        }, (err, stdout) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout }));
+      });
+      expect(out.stdout).toMatch(/BROKEN/);
+      expect(out.stdout).toMatch(/checkpoint supplied#1/);
+      expect(out.code).toBe(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -50,6 +50,23 @@ describe('refusals at the media edge', () => {
     }
   });
 
+  it('with a valid play token, a non-UUID or urn:uuid camera id is a 400 on every media route (ws included), never a 500', async () => {
+    const police = await insertTestCamera(t.gw, { stationCode: '37152101', ownerClass: 'police', lat: 35.95, lon: 115.9 });
+    const officer = `Bearer ${await t.login('shouzhang.officer')}`;
+    const tok = await t.app.inject({ method: 'POST', url: '/api/v1/play-tokens', headers: { authorization: officer }, payload: { cameraId: police, action: 'live' } });
+    expect(tok.statusCode, tok.body).toBe(201);
+    const token = tok.json().token as string;
+    for (const id of ['not-a-uuid', `urn:uuid:${police}`, `${police}x`]) {
+      for (const url of [`/media/live/${id}.flv`, `/media/live/${id}.ws`, `/media/snapshot/${id}.jpg`]) {
+        const r = await t.app.inject({ url: `${url}?token=${token}`, remoteAddress: '10.9.0.5' });
+        expect(r.statusCode, `${url} ${r.body}`).toBe(400);
+      }
+    }
+    const ws = await t.app.inject({ url: `/media/live/${police.toUpperCase()}.ws`, remoteAddress: '10.9.0.6' });
+    expect(ws.statusCode).toBe(401);
+    expect((await verifyAuditChain(t.gw.repos.audit)).intact).toBe(true);
+  });
+
   it('a flood from one address writes one row, is rate-limited with 429, and ends as one aggregate row with the count', async () => {
     const ip = '10.9.0.3';
     const before = (await rowsOf(AUDIT.liveRefused)).length;

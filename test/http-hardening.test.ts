@@ -8,6 +8,9 @@ import type { FastifyInstance } from 'fastify';
 import { testGateway, type TestGateway } from './helpers/gateway.ts';
 import { buildApp } from '../gateway/http/app.ts';
 import { redactUrl } from '../gateway/http/log-redaction.ts';
+import { validatorCompiler } from '../gateway/http/validator.ts';
+import { Type } from 'typebox';
+import { Uuid } from '../gateway/http/schemas.ts';
 
 let t: TestGateway;
 let officer: { authorization: string };
@@ -46,6 +49,16 @@ describe('bad input is a 400 with a code', () => {
       expect(r.json().error.code).toMatch(/^(validation_failed|bad_request)$/);
     });
   }
+
+  it('the validator lower-cases every uuid-format value it accepts (params, nested, arrays, unions)', () => {
+    const schema = Type.Object({ id: Uuid, ids: Type.Array(Uuid), maybe: Type.Union([Uuid, Type.Null()]), inner: Type.Object({ id: Uuid }), name: Type.String() });
+    const validate = validatorCompiler()({ schema, httpPart: 'body', method: 'POST', url: '/x' }) as (d: unknown) => boolean;
+    const U = '6F1B5C3E-4D2A-4B8E-9C1F-2A3B4C5D6E7F';
+    const data = { id: U, ids: [U], maybe: U, inner: { id: U }, name: U };
+    expect(validate(data)).toBe(true);
+    expect(data).toEqual({ id: U.toLowerCase(), ids: [U.toLowerCase()], maybe: U.toLowerCase(), inner: { id: U.toLowerCase() }, name: U });
+    expect(validate({ ...data, id: `urn:uuid:${U}` })).toBe(false);
+  });
 
   it('an UPPER-CASE id is accepted and used in its canonical lower-case form', async () => {
     const list = (await t.app.inject({ url: '/api/v1/jurisdictions', headers: officer })).json();

@@ -57,9 +57,12 @@ export async function verifyAuditChain(
   let after = 0;
   let rows = 0;
   let cp = 0;
+  // The next page is read while this one is hashed: PostgreSQL and the pg parser overlap with the hashing.
+  let nextPage = repo.page(0, pageSize);
   for (;;) {
-    const page = await repo.page(after, pageSize);
+    const page = await nextPage;
     if (page.length === 0) break;
+    nextPage = page.length < pageSize ? Promise.resolve([]) : repo.page(page[page.length - 1]!.id, pageSize);
     for (const r of page) {
       // Checkpoints whose head lies before this row: their head row is gone.
       while (cp < pending.length && pending[cp]!.claims.headId < r.id) {

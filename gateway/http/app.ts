@@ -26,6 +26,7 @@ import { guardConnections } from './connection-guard.ts';
 import { limitAnonymousMedia } from './anonymous-media-limit.ts';
 import caseRoutes from './routes/cases.ts';
 import webViewer from './web-viewer.ts';
+import { canonicaliseCameraIdParams } from './canonical-ids.ts';
 
 export type App = FastifyInstance & { withTypeProvider: () => FastifyInstance };
 export type TypedApp = ReturnType<typeof typed>;
@@ -94,6 +95,7 @@ export async function buildApp(gw: Gateway, opts: BuildAppOptions = {}): Promise
   // Registered once at the root: the events socket and the media edge's ws-flv share one upgrade handler.
   await app.register(websocket, { options: { maxPayload: 4096 } });
   registerAuth(app);
+  canonicaliseCameraIdParams(app);
   limitAnonymousMedia(app, {
     perMinute: gw.config.audit.anonymousMediaPerMinute,
     refusals: gw.refusals,

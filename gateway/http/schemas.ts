@@ -12,7 +12,7 @@ export const ErrorBody = Type.Object(
 );
 
 // Lower-cased on the way in (validator.ts): ids are compared, logged and hashed in PostgreSQL's form.
-export const Uuid = Type.String({ format: 'uuid', 'x-lowercase': true });
+export const Uuid = Type.String({ format: 'uuid' });
 /** Accepts Date objects in responses (serialised as ISO 8601) and ISO strings in requests. */
 export const IsoDate = Type.Unsafe<string | Date>({ type: 'string', format: 'date-time' });
 export const IsoDateIn = Type.String({ format: 'date-time' });

@@ -5,9 +5,6 @@ import { badTextReason, isDateTime, UUID_RE } from '../domain/canonical.ts';
 
 const addFormats = addFormatsModule as unknown as (a: Ajv) => Ajv;
 
-/** Schema keyword that rewrites a validated UUID to lower case, the form PostgreSQL stores and the audit chain hashes. */
-export const LOWERCASE_KEYWORD = 'x-lowercase';
-
 // JSON bodies are taken as typed (5 is not "5"); query strings and params arrive as text and are coerced.
 function makeAjv(coerce: boolean): Ajv {
   const ajv = new Ajv({ removeAdditional: false, useDefaults: true, coerceTypes: coerce ? 'array' : false, allErrors: false, strict: false });
@@ -15,17 +12,6 @@ function makeAjv(coerce: boolean): Ajv {
   // ajv-formats accepts `urn:uuid:…` (SQL then fails) and leap seconds / Feb 30 (Invalid Date downstream).
   ajv.addFormat('uuid', UUID_RE);
   ajv.addFormat('date-time', { type: 'string', validate: isDateTime });
-  ajv.addKeyword({
-    keyword: LOWERCASE_KEYWORD,
-    modifying: true,
-    schemaType: 'boolean',
-    validate: (on: boolean, data: unknown, _parent: unknown, cxt?: { parentData: unknown; parentDataProperty: string | number }) => {
-      if (on && typeof data === 'string' && cxt?.parentData) {
-        (cxt.parentData as Record<string | number, unknown>)[cxt.parentDataProperty] = data.toLowerCase();
-      }
-      return true;
-    },
-  });
   return ajv;
 }
 
@@ -56,7 +42,26 @@ export function findBadText(v: unknown, path = '', depth = 0): { path: string; r
 
 // Every part of every request goes through here: NUL and unpaired surrogates are refused before a route,
 // a log line or the audit chain sees them.
-function guarded(validate: ValidateFunction): ValidateFunction {
+type SchemaNode = { format?: string; type?: unknown; properties?: Record<string, SchemaNode>; items?: SchemaNode; anyOf?: SchemaNode[]; oneOf?: SchemaNode[]; allOf?: SchemaNode[]; additionalProperties?: unknown; patternProperties?: Record<string, SchemaNode> };
+
+/**
+ * Rewrites every validated `format: uuid` value to lower case in place: ids are compared, logged and hashed in
+ * PostgreSQL's form. A schema walk rather than an ajv keyword, so shared schemas stay plain JSON Schema.
+ */
+export function lowercaseUuids(schema: SchemaNode | undefined, data: unknown, depth = 0): unknown {
+  if (!schema || depth > 32) return data;
+  if (schema.format === 'uuid' && typeof data === 'string') return data.toLowerCase();
+  for (const alt of [...(schema.anyOf ?? []), ...(schema.oneOf ?? []), ...(schema.allOf ?? [])]) data = lowercaseUuids(alt, data, depth + 1);
+  if (Array.isArray(data) && schema.items) {
+    for (let i = 0; i < data.length; i++) data[i] = lowercaseUuids(schema.items, data[i], depth + 1);
+  } else if (data && typeof data === 'object' && schema.properties) {
+    const o = data as Record<string, unknown>;
+    for (const [k, sub] of Object.entries(schema.properties)) if (Object.hasOwn(o, k)) o[k] = lowercaseUuids(sub, o[k], depth + 1);
+  }
+  return data;
+}
+
+function guarded(validate: ValidateFunction, schema: SchemaNode): ValidateFunction {
   const fn = ((data: unknown) => {
     const bad = findBadText(data);
     if (bad) {
@@ -66,6 +71,7 @@ function guarded(validate: ValidateFunction): ValidateFunction {
     }
     const ok = validate(data);
     fn.errors = validate.errors ?? null;
+    if (ok) lowercaseUuids(schema, data);
     return ok;
   }) as ValidateFunction;
   return fn;
@@ -75,5 +81,5 @@ export function validatorCompiler(): FastifySchemaCompiler<unknown> {
   const strict = makeAjv(false);
   const coercing = makeAjv(true);
   return ({ schema, httpPart }) =>
-    guarded((httpPart === 'body' ? strict : coercing).compile(schema as object)) as ReturnType<FastifySchemaCompiler<unknown>>;
+    guarded((httpPart === 'body' ? strict : coercing).compile(schema as object), schema as SchemaNode) as ReturnType<FastifySchemaCompiler<unknown>>;
 }

@@ -7,10 +7,8 @@ import type { WebSocket } from 'ws';
 import { isAppError } from '../errors.ts';
 import type { LiveEdge, PreparedLive } from './live-edge.ts';
 import type { ViewerSink } from './edge-types.ts';
-import { Uuid } from '../http/schemas.ts';
 
-// Validated and lower-cased before anything is authorised or audited.
-const Params = Type.Object({ cameraId: Uuid });
+const Params = Type.Object({ cameraId: Type.String({ minLength: 1, maxLength: 128 }) });
 const Query = Type.Object(
   {
     stream: Type.Optional(Type.Union([Type.Literal('main'), Type.Literal('sub')])),
@@ -116,7 +114,7 @@ export function liveRoutes(edge: LiveEdge) {
         websocket: true,
         schema: { params: Params, querystring: Query, response: errorResponses },
         // authorise before the upgrade: a refused viewer gets an HTTP status, never a socket
-        preValidation: async (req: Req, reply) => {
+        preHandler: async (req: Req, reply) => {
           try {
             const prepared = await edge.prepareLive({
               token: tokenOf(req),
