@@ -21,16 +21,14 @@ import type { UsersRepository } from '../repositories/users.repository.ts';
 import type { JurisdictionsRepository } from '../repositories/jurisdictions.repository.ts';
 import { ownRequest, planHandOver } from './hand-over.ts';
 import { effectiveFootage, routeCamera } from './planning.ts';
+import { matchCandidate } from './dedup.ts';
 import {
   FOOTAGE_ACTIONS,
   OWN_STATION_LIMITS,
   WATCH_ACTIONS,
   checkAgainstAgreement,
-  hull,
   intersect,
   isSubset,
-  overlaps,
-  union,
   within,
 } from './rules.ts';
 
@@ -497,33 +495,18 @@ export function grantsService(deps: {
           (c) => c.approverKind === g.approverKind && c.approverUserId === g.approverUserId && !c.emergency,
         );
         for (const c of candidates) {
-          const cams = c.state === 'pending' ? c.requestedCameraIds : c.cameraIds;
-          const acts = c.state === 'pending' ? c.requestedActions : c.actions;
-          const cw = c.state === 'pending'
-            ? (c.requestedFootageFrom && c.requestedFootageTo ? { from: c.requestedFootageFrom, to: c.requestedFootageTo } : null)
-            : (c.footageFrom && c.footageTo ? { from: c.footageFrom, to: c.footageTo } : null);
-          const footageCovered = footage === null || (cw !== null && within(footage, cw));
-          const contained = isSubset(camIds, cams) && isSubset(actions, acts) && footageCovered;
-          if (contained) {
+          const m = matchCandidate(c, { cameraIds: camIds, actions, footage }, g.agreement, now);
+          if (m === null) continue;
+          if (m.kind === 'contained') {
             if (c.requesterUserId === actor.userId) return { grant: c, dedup: 'existing' as const, joinedTo: c.id, notify: null };
             return { grant: await addMember(repo, tx, c, camIds), dedup: 'joined' as const, joinedTo: c.id, notify: null };
           }
-          const shares = camIds.some((id) => cams.includes(id)) && (footage === null || cw === null || overlaps(footage, cw));
-          if (c.state !== 'pending' || !shares) continue;
-          // Widen the pending request instead of opening a second approval task, if the agreement still allows it.
-          const widenedFootage = footage && cw ? hull(footage, cw) : (footage ?? cw);
-          const widenedActions = union(acts, actions);
-          if (g.agreement) {
-            const r = checkAgainstAgreement(g.agreement, { actions: widenedActions, footage: widenedFootage, lifetimeMinutes: c.lifetimeMinutes, emergency: false }, now);
-            if (r.problem) continue;
-          }
-          const widenedCams = union(cams, camIds);
           const updated = await repo.update(c.id, {
-            requestedCameraIds: widenedCams, cameraIds: widenedCams, requestedActions: widenedActions, actions: widenedActions,
-            requestedFootageFrom: widenedFootage?.from ?? null, requestedFootageTo: widenedFootage?.to ?? null,
-            footageFrom: widenedFootage?.from ?? null, footageTo: widenedFootage?.to ?? null,
+            requestedCameraIds: m.cameraIds, cameraIds: m.cameraIds, requestedActions: m.actions, actions: m.actions,
+            requestedFootageFrom: m.footage?.from ?? null, requestedFootageTo: m.footage?.to ?? null,
+            footageFrom: m.footage?.from ?? null, footageTo: m.footage?.to ?? null,
           }, tx);
-          await repo.addEvent({ grantId: c.id, actorId: actor.userId, kind: 'extended', fromState: 'pending', toState: 'pending', note: input.reason, details: { addedCameraIds: camIds.filter((id) => !cams.includes(id)) } }, tx);
+          await repo.addEvent({ grantId: c.id, actorId: actor.userId, kind: 'extended', fromState: 'pending', toState: 'pending', note: input.reason, details: { addedCameraIds: m.addedCameraIds } }, tx);
           await audit.append(auditOf(updated, 'grant.extend', actorUser, { reason: input.reason }), tx);
           if (c.requesterUserId === actor.userId) return { grant: updated, dedup: 'extended' as const, joinedTo: c.id, notify: 'extended' as const };
           return { grant: await addMember(repo, tx, updated, camIds), dedup: 'extended' as const, joinedTo: c.id, notify: 'extended' as const };
