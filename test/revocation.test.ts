@@ -221,4 +221,17 @@ describe('login lockout and committees', () => {
     expect(audit.some((r) => r.outcome === 'deny' && r.actorName === 'lize-wangjia.committee')).toBe(true);
     expect((await t.gw.repos.audit.query({ action: 'user.activate' })).some((r) => (r.details as { userId?: string }).userId === fresh.id)).toBe(true);
   });
+
+  it('two committee members activating the same owner at once: exactly one wins', async () => {
+    const villageId = (await t.gw.repos.users.byUsername('lize-zhaojia.committee'))!.jurisdictionId;
+    const u = await t.gw.repos.users.upsert({ username: 'owner-13900000002', displayName: '赵大爷', role: 'household_owner', jurisdictionId: villageId, passwordHash: '!disabled:test' });
+    const committee = await t.login('lize-zhaojia.committee');
+    const [a, b] = await Promise.all([
+      api(committee, 'PUT', `/users/${u.id}/password`, { password: 'zhao-daye-first-1' }),
+      api(committee, 'PUT', `/users/${u.id}/password`, { password: 'zhao-daye-second-2' }),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([200, 403]);
+    const winner = a.status === 200 ? 'zhao-daye-first-1' : 'zhao-daye-second-2';
+    expect((await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'owner-13900000002', password: winner } })).statusCode).toBe(200);
+  });
 });
