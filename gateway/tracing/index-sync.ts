@@ -102,7 +102,8 @@ export function syncedCameraIndex(deps: { repo: CameraPositionsRepository; bus: 
     let id: string | null = null;
     if (m.kind === 'camera' && typeof m.data.cameraId === 'string') id = m.data.cameraId;
     const payload = (m.data as { type?: string; payload?: { cameraId?: unknown } }).payload;
-    if (m.kind === 'event' && typeof m.data.type === 'string' && m.data.type.startsWith('camera.') && typeof payload?.cameraId === 'string') id = payload.cameraId;
+    // Health changes (camera.state) move nothing the index holds; enrolments and edits do.
+    if (m.kind === 'event' && typeof m.data.type === 'string' && m.data.type.startsWith('camera.') && m.data.type !== 'camera.state' && typeof payload?.cameraId === 'string') id = payload.cameraId;
     if (id) void refresh(id).catch((err: unknown) => log.warn({ err, cameraId: id }, 'camera index refresh failed'));
   });
   const offResync = bus.onResync(() => {
