@@ -21,6 +21,7 @@ import { createAccessRuntime } from './access/runtime.ts';
 import { playTokenService } from './access/play-token.service.ts';
 import { grantsService } from './grants/grants.service.ts';
 import { createTracing } from './tracing/tracing.ts';
+import { camerasWithIndexedArea } from './tracing/indexed-area.ts';
 
 /** Builds every component from config and a database pool; the only place that wires them. */
 export async function composeGateway(opts: { config: Config; db: Db; log: Logger; ephemeralKeys?: boolean }) {
@@ -95,10 +96,9 @@ export async function composeGateway(opts: { config: Config; db: Db; log: Logger
   });
   closers.push(() => access.close());
   const grants = grantsService({
-    db, log, grants: repos.grants, agreements: repos.agreements, cameras: repos.cameras, users: repos.users,
+    db, log, grants: repos.grants, agreements: repos.agreements, cameras: camerasWithIndexedArea(repos.cameras, (sel, limit) => tracing.area(sel, limit)), users: repos.users,
     jurisdictions: repos.jurisdictions, audit: repos.audit, access, events, bus,
     config: { villageCommitteeMayView: config.access.villageCommitteeMayView, requestTtlMinutes: 24 * 60, maxCameras: 500 },
-    area: (sel, limit) => tracing.area(sel, limit),
   });
   const playTokens = playTokenService({ access, grants: repos.grants, audit: repos.audit, ttlSeconds: config.access.playTokenTtlSeconds });
   // Every process sweeps; rows are claimed with SKIP LOCKED, so they never expire a grant twice.

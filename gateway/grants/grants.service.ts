@@ -102,8 +102,6 @@ export function grantsService(deps: {
   events: EventPublisher;
   bus: PgBus;
   config: GrantsConfig;
-  /** Radius/polygon selection through route tracing's in-memory camera index (ids); without it, the SQL query. */
-  area?: (sel: { near?: CameraSelection['near']; polygon?: CameraSelection['polygon'] }, limit: number) => Promise<Uuid[]>;
 }) {
   const { db, audit, access, events, bus, config } = deps;
 
@@ -125,9 +123,7 @@ export function grantsService(deps: {
       if (missing.length) throw errors.notFound(`no such camera: ${missing.join(', ')}`, { cameraIds: missing });
       return { cameras: found, explicit: true };
     }
-    const cams = deps.area
-      ? await deps.cameras.list({ ids: await deps.area({ near: sel.near, polygon: sel.polygon }, config.maxCameras + 1), limit: config.maxCameras + 1 })
-      : await deps.cameras.list({ ...(sel.near && { near: sel.near }), ...(sel.polygon && { polygon: sel.polygon }), limit: config.maxCameras + 1 });
+    const cams = await deps.cameras.list({ ...(sel.near && { near: sel.near }), ...(sel.polygon && { polygon: sel.polygon }), limit: config.maxCameras + 1 });
     if (cams.length > config.maxCameras) throw errors.validation(`the area holds more than ${config.maxCameras} cameras; draw it smaller`);
     return { cameras: cams.filter((c) => c.enabled), explicit: false };
   }
