@@ -28,6 +28,7 @@ import type { CameraResource } from './domain/types.ts';
 import { noticesRepository } from './repositories/notices.repository.ts';
 import { accountsService } from './auth/accounts.service.ts';
 import { createTracing } from './tracing/tracing.ts';
+import { camerasWithIndexedArea } from './tracing/indexed-area.ts';
 
 /** Builds every component from config and a database pool; the only place that wires them. */
 export async function composeGateway(opts: { config: Config; db: Db; log: Logger; ephemeralKeys?: boolean }) {
@@ -108,10 +109,9 @@ export async function composeGateway(opts: { config: Config; db: Db; log: Logger
   closers.push(() => access.close());
   cameraFacts = (id) => access.camera(id);
   const grants = grantsService({
-    db, log, grants: repos.grants, agreements: repos.agreements, cameras: repos.cameras, users: repos.users,
+    db, log, grants: repos.grants, agreements: repos.agreements, cameras: camerasWithIndexedArea(repos.cameras, (sel, limit) => tracing.area(sel, limit)), users: repos.users,
     jurisdictions: repos.jurisdictions, audit: repos.audit, access, events, bus,
     config: { villageCommitteeMayView: config.access.villageCommitteeMayView, requestTtlMinutes: 24 * 60, maxCameras: 500 },
-    area: (sel, limit) => tracing.area(sel, limit),
   });
   const accounts = accountsService({ db, users: repos.users, audit: repos.audit, bus, events });
   const playTokens = playTokenService({ access, grants: repos.grants, audit: repos.audit, ttlSeconds: config.access.playTokenTtlSeconds });

@@ -242,6 +242,12 @@ describe('scenario 1: from the first sighting to grouped requests on every reach
     expect(taken.status).toBe(409);
     expect(taken.body.error.code).toBe('case_number_taken');
     expect(taken.body.error.details.caseId).toBeUndefined();
+    // Two stations racing for one new number: exactly one gets it.
+    const race = await Promise.all([
+      api('chengguan.investigator', 'POST', '/cases', { caseNo: '台公刑立字〔2026〕77号', title: 'a' }),
+      api('shouzhang.investigator', 'POST', '/cases', { caseNo: '台公刑立字〔2026〕77号', title: 'b' }),
+    ]);
+    expect(race.map((r) => r.status).sort()).toEqual([201, 409]);
     const bowtie = await api('shouzhang.investigator', 'POST', `/cases/${caseId}/requests`, { polygon: { ring: [[115.86, 35.95], [115.88, 35.97], [115.88, 35.95], [115.86, 35.97]], from: iso(t0), to: iso(t0 + HOUR) }, reason: 'x', actions: ['playback'] });
     expect(bowtie.body.error.code).toBe('polygon_self_intersects');
     const province = await api('shouzhang.investigator', 'POST', `/cases/${caseId}/requests`, { polygon: { ring: [[114.5, 34.5], [118.5, 34.5], [118.5, 38], [114.5, 38]], from: iso(t0), to: iso(t0 + HOUR) }, reason: 'x', actions: ['playback'] });

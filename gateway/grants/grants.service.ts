@@ -31,7 +31,7 @@ export interface NarrowInput {
 }
 
 export type { CameraSelection, ExcludedCamera, GrantRequestInput, Plan, PlannedGroup } from './planner.ts';
-import { grantPlanner, type CameraSelection, type GrantRequestInput, type Plan, type PlannedGroup } from './planner.ts';
+import { grantPlanner, type GrantRequestInput, type Plan, type PlannedGroup } from './planner.ts';
 
 export type DedupOutcome = 'created' | 'joined' | 'extended' | 'existing';
 
@@ -58,8 +58,6 @@ export function grantsService(deps: {
   events: EventPublisher;
   bus: PgBus;
   config: GrantsConfig;
-  /** Radius/polygon selection through route tracing's in-memory camera index (ids); without it, the SQL query. */
-  area?: (sel: { near?: CameraSelection['near']; polygon?: CameraSelection['polygon'] }, limit: number) => Promise<Uuid[]>;
 }) {
   const { db, audit, access, events, bus, config } = deps;
 
@@ -70,7 +68,7 @@ export function grantsService(deps: {
   }
 
   const ctx = (now: Date) => ({ now, villageCommitteeMayView: config.villageCommitteeMayView });
-  const { plan } = grantPlanner({ agreements: deps.agreements, cameras: deps.cameras, users: deps.users, jurisdictions: deps.jurisdictions, config, ...(deps.area ? { area: deps.area } : {}) });
+  const { plan } = grantPlanner({ agreements: deps.agreements, cameras: deps.cameras, users: deps.users, jurisdictions: deps.jurisdictions, config });
 
   /** Who gets a 'grant.requested' push. */
   async function approverAudience(g: Grant): Promise<{ stationIds?: string[]; roles?: string[]; userIds?: string[] }> {

@@ -60,8 +60,6 @@ export function grantPlanner(deps: {
   users: UsersRepository;
   jurisdictions: JurisdictionsRepository;
   config: { villageCommitteeMayView: boolean; maxCameras: number };
-  /** Radius/polygon selection through route tracing's in-memory camera index (ids); without it, the SQL query. */
-  area?: (sel: { near?: CameraSelection['near']; polygon?: CameraSelection['polygon'] }, limit: number) => Promise<Uuid[]>;
 }) {
   const { config } = deps;
   const ctx = (now: Date) => ({ now, villageCommitteeMayView: config.villageCommitteeMayView });
@@ -76,9 +74,7 @@ export function grantPlanner(deps: {
       if (missing.length) throw errors.notFound(`no such camera: ${missing.join(', ')}`, { cameraIds: missing });
       return { cameras: found, explicit: true };
     }
-    const cams = deps.area
-      ? await deps.cameras.list({ ids: await deps.area({ near: sel.near, polygon: sel.polygon }, config.maxCameras + 1), limit: config.maxCameras + 1 })
-      : await deps.cameras.list({ ...(sel.near && { near: sel.near }), ...(sel.polygon && { polygon: sel.polygon }), limit: config.maxCameras + 1 });
+    const cams = await deps.cameras.list({ ...(sel.near && { near: sel.near }), ...(sel.polygon && { polygon: sel.polygon }), limit: config.maxCameras + 1 });
     if (cams.length > config.maxCameras) throw errors.validation(`the area holds more than ${config.maxCameras} cameras; draw it smaller`);
     return { cameras: cams.filter((c) => c.enabled), explicit: false };
   }

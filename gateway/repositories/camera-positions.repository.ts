@@ -36,12 +36,12 @@ export function cameraPositionsRepository(db: Db) {
       });
     },
 
-    /** Cameras written after `since` (removed ones with removed: true), oldest first, for the index's catch-up. */
-    async changedSince(since: Date, limit: number): Promise<Array<CameraPosition & { removed: boolean; updatedAt: Date }>> {
+    /** Cameras written after a (updated_at, id) position (removed ones with removed: true), in that order. */
+    async changedSince(after: { at: Date; id: Uuid }, limit: number): Promise<Array<CameraPosition & { removed: boolean; updatedAt: Date }>> {
       const { rows } = await db.query<CameraPosition & { removed: boolean; updatedAt: Date }>(
         `SELECT ${COLS}, c.removed_at IS NOT NULL AS removed, c.updated_at AS "updatedAt" FROM cameras c
-         WHERE c.updated_at > $1 ORDER BY c.updated_at LIMIT $2`,
-        [since, limit],
+         WHERE (c.updated_at, c.id) > ($1, $2) ORDER BY c.updated_at, c.id LIMIT $3`,
+        [after.at, after.id, limit],
       );
       return rows;
     },

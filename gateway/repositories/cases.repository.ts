@@ -59,6 +59,12 @@ export function casesRepository(db: Queryable) {
       return rows[0];
     },
 
+    /** Holds the case against a concurrent close while a sighting is written; its status now. */
+    async statusForShare(id: Uuid, tx: Queryable): Promise<CaseStatus | undefined> {
+      const { rows } = await tx.query<{ status: CaseStatus }>(`SELECT status FROM cases WHERE id = $1 FOR SHARE`, [id]);
+      return rows[0]?.status;
+    },
+
     /** Cases the user is a current member of. */
     async forUser(userId: Uuid, status?: CaseStatus): Promise<Case[]> {
       const { rows } = await db.query<Case>(

@@ -35,13 +35,22 @@ export async function loadAll(repo: CameraPositionsRepository): Promise<CameraPo
 }
 
 const CATCH_UP_MS = 15_000;
-// A transaction's now() is its start: rows committed late carry an older stamp, so each look reaches back this far.
-const CATCH_UP_OVERLAP_MS = 60_000;
+const CATCH_UP_PAGE = 5000;
+// A transaction's now() is its start: a row committed just after the load carries an older stamp, so the first look reaches back.
+const CATCH_UP_OVERLAP_MS = 5_000;
+const ZERO_ID = '00000000-0000-0000-0000-000000000000';
+
+/** Whether a re-read row differs from what the index holds in anything a search or decide() uses. */
+function differs(a: CameraPosition | undefined, b: CameraPosition): boolean {
+  return !a || a.lat !== b.lat || a.lon !== b.lon || a.enabled !== b.enabled || a.stationId !== b.stationId || a.villageId !== b.villageId
+    || a.ownerClass !== b.ownerClass || a.ownerUserId !== b.ownerUserId || a.sharingMode !== b.sharingMode
+    || a.delegatedToCommittee !== b.delegatedToCommittee || a.name !== b.name;
+}
 
 export function syncedCameraIndex(deps: { repo: CameraPositionsRepository; bus: PgBus; log: Logger; rebuildAfter?: number; catchUpMs?: number }): SyncedIndex {
   const { repo, bus, log } = deps;
   let index: CameraIndex | null = null;
-  let since = new Date(0);
+  let cursor = { at: new Date(0), id: ZERO_ID };
   let loading: Promise<CameraIndex> | null = null;
   // Changes that arrive while a load runs are re-read once it finishes.
   const pending = new Set<string>();
@@ -51,7 +60,7 @@ export function syncedCameraIndex(deps: { repo: CameraPositionsRepository; bus: 
       try {
         const mark = await repo.lastWrite();
         const built = CameraIndex.build(await loadAll(repo));
-        since = mark;
+        cursor = { at: new Date(mark.getTime() - CATCH_UP_OVERLAP_MS), id: ZERO_ID };
         index = built;
         for (const id of [...pending]) {
           pending.delete(id);
@@ -83,17 +92,22 @@ export function syncedCameraIndex(deps: { repo: CameraPositionsRepository; bus: 
   async function catchUp(): Promise<number> {
     if (!index || loading) return 0;
     const into = index;
-    const rows = await repo.changedSince(new Date(since.getTime() - CATCH_UP_OVERLAP_MS), 5000);
-    // A bulk change larger than one look: reloading is cheaper than paging through it.
-    if (rows.length === 5000) return (await load(), rows.length);
-    for (const r of rows) {
-      const { removed, updatedAt, ...cam } = r;
-      into.apply(cam.id, removed ? null : cam);
-      if (updatedAt > since) since = updatedAt;
+    let applied = 0;
+    for (let page = 0; page < 4; page++) {
+      const rows = await repo.changedSince(cursor, CATCH_UP_PAGE);
+      for (const r of rows) {
+        const { removed, updatedAt, ...cam } = r;
+        if (removed ? into.get(cam.id) !== undefined : differs(into.get(cam.id), cam)) {
+          into.apply(cam.id, removed ? null : cam);
+          applied++;
+        }
+        cursor = { at: updatedAt, id: cam.id };
+      }
+      if (rows.length < CATCH_UP_PAGE) break;
     }
     const threshold = deps.rebuildAfter ?? Math.max(1000, Math.floor(into.size / 50));
     if (into.overlaySize > threshold && index === into) index = CameraIndex.build(into.all());
-    return rows.length;
+    return applied;
   }
   const timer = setInterval(() => void catchUp().catch((err: unknown) => log.warn({ err }, 'camera index catch-up failed')), deps.catchUpMs ?? CATCH_UP_MS);
   timer.unref();
@@ -102,7 +116,8 @@ export function syncedCameraIndex(deps: { repo: CameraPositionsRepository; bus: 
     let id: string | null = null;
     if (m.kind === 'camera' && typeof m.data.cameraId === 'string') id = m.data.cameraId;
     const payload = (m.data as { type?: string; payload?: { cameraId?: unknown } }).payload;
-    if (m.kind === 'event' && typeof m.data.type === 'string' && m.data.type.startsWith('camera.') && typeof payload?.cameraId === 'string') id = payload.cameraId;
+    // Health changes (camera.state) move nothing the index holds; enrolments and edits do.
+    if (m.kind === 'event' && typeof m.data.type === 'string' && m.data.type.startsWith('camera.') && m.data.type !== 'camera.state' && typeof payload?.cameraId === 'string') id = payload.cameraId;
     if (id) void refresh(id).catch((err: unknown) => log.warn({ err, cameraId: id }, 'camera index refresh failed'));
   });
   const offResync = bus.onResync(() => {

@@ -10,6 +10,7 @@ import type { AccessRuntime } from '../access/runtime.ts';
 import type { AuditRepository } from '../repositories/audit.repository.ts';
 import type { GrantsRepository } from '../repositories/grants.repository.ts';
 import { sightingsRepository, type Sighting, type SightingsRepository } from '../repositories/sightings.repository.ts';
+import { casesRepository } from '../repositories/cases.repository.ts';
 import type { Actor, CasesService } from './cases.service.ts';
 import { accessStatus, grantsByCamera } from './access-status.ts';
 
@@ -29,6 +30,11 @@ const view = (s: Sighting) => ({ cameraId: s.cameraId, seenAt: s.seenAt.toISOStr
 
 export function sightingsService(deps: { db: Db; sightings: SightingsRepository; grants: GrantsRepository; audit: AuditRepository; access: AccessRuntime; cases: CasesService }) {
   const { db, access, audit } = deps;
+
+  /** Re-checked inside the write's transaction: a case closed meanwhile takes no more sightings. */
+  async function stillOpen(caseId: Uuid, tx: Parameters<typeof sightingsRepository>[0]): Promise<void> {
+    if ((await casesRepository(tx).statusForShare(caseId, tx)) !== 'open') throw errors.caseClosed('the case is closed', { reason: 'case_closed' });
+  }
 
   /** Refuses a camera the actor may not view around that time, naming the grant that would be needed. */
   async function requireViewable(actorId: Uuid, cameraId: Uuid, at: Date, now: Date): Promise<Uuid | null> {
@@ -74,6 +80,7 @@ export function sightingsService(deps: { db: Db; sightings: SightingsRepository;
       const accessGrantId = await requireViewable(actor.id, input.cameraId, input.seenAt, now);
       const snap = input.snapshot ? await checkSnapshot(actor.id, input.cameraId, input.seenAt, input.snapshot) : null;
       return withTx(db, async (tx) => {
+        await stillOpen(caseId, tx);
         const repo = sightingsRepository(tx);
         const s = await repo.insert({
           caseId, cameraId: input.cameraId, seenAt: input.seenAt, note: (input.note ?? '').normalize('NFC').trim(), confidence: input.confidence,
@@ -89,6 +96,7 @@ export function sightingsService(deps: { db: Db; sightings: SightingsRepository;
       const { c } = await deps.cases.workable(actor.id, caseId);
       if (patch.seenAt) deps.cases.checkTime(c, patch.seenAt, "the sighting's time", now);
       return withTx(db, async (tx) => {
+        await stillOpen(caseId, tx);
         const repo = sightingsRepository(tx);
         const before = await repo.lock(sightingId, tx);
         if (!before || before.caseId !== caseId) throw errors.notFound('no such sighting');
@@ -105,6 +113,7 @@ export function sightingsService(deps: { db: Db; sightings: SightingsRepository;
     async remove(actor: Actor, caseId: Uuid, sightingId: Uuid): Promise<void> {
       const { c } = await deps.cases.workable(actor.id, caseId);
       await withTx(db, async (tx) => {
+        await stillOpen(caseId, tx);
         const repo = sightingsRepository(tx);
         const before = await repo.lock(sightingId, tx);
         if (!before || before.caseId !== caseId) throw errors.notFound('no such sighting');
