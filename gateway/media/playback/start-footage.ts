@@ -9,7 +9,7 @@ import { localSegmentFiles, recordingRoot, type SegmentFiles } from './segment-f
 import { playbackService } from './playback.service.ts';
 import { playbackRoutes } from './routes.ts';
 import type { ListingDeps } from './listing.ts';
-import { cameraSideRanges } from './camera-side.ts';
+import { cameraSideRanges, fetchCameraSide, type CameraEndpoint } from './camera-side.ts';
 import { locateFfmpeg } from '../../../camera-adapters/ffmpeg/index.ts';
 import { exportService, type ExportDeps } from '../export/export.service.ts';
 import { masksService } from '../masks/masks.service.ts';
@@ -32,6 +32,12 @@ export function startFootage(gw: Gateway, opts: FootageOptions = {}) {
   const ownRegistry = !opts.sessions;
   const sessions = opts.sessions ?? new SessionRegistry();
   const offRevocation = ownRegistry ? closeOnRevocation(sessions, (fn) => gw.access.onRevocation(fn)) : () => undefined;
+  const endpoint = async (id: string): Promise<CameraEndpoint | null> => {
+    const c = await gw.repos.cameras.byId(id);
+    if (!c) return null;
+    const creds = gw.cipher.decrypt(c.credentialsEnc);
+    return { host: c.onvifHost, port: c.onvifPort, username: creds.username, password: creds.password, clockOffsetMs: c.clockOffsetMs };
+  };
   const stationOf = async (id: string) => (await gw.access.camera(id))?.stationId ?? null;
   const playback = playbackService({
     authorize, sessions, repo, files, audit: gw.repos.audit, stationOf, log: gw.log,
@@ -45,15 +51,7 @@ export function startFootage(gw: Gateway, opts: FootageOptions = {}) {
     usableGrants: (userId, cameraId, now) => gw.repos.grants.usable(userId, cameraId, 'playback', now),
     repo,
     villageCommitteeMayView: gw.config.access.villageCommitteeMayView,
-    cameraSide: cameraSideRanges({
-      log: gw.log,
-      async endpoint(id) {
-        const c = await gw.repos.cameras.byId(id);
-        if (!c) return null;
-        const creds = gw.cipher.decrypt(c.credentialsEnc);
-        return { host: c.onvifHost, port: c.onvifPort, username: creds.username, password: creds.password, clockOffsetMs: c.clockOffsetMs };
-      },
-    }),
+    cameraSide: cameraSideRanges({ log: gw.log, endpoint }),
   };
   const userName = async (id: string | null) => (id ? ((await gw.repos.users.byId(id))?.username ?? null) : null);
   const masks = masksService({
@@ -69,6 +67,13 @@ export function startFootage(gw: Gateway, opts: FootageOptions = {}) {
     exportDir: opts.exportDir ?? gw.config.footage.exportDir,
     maxExportMs: gw.config.footage.maxExportMinutes * 60_000,
     signingKey: () => gw.access.keyRing.signingKey(),
+    cameraSide: {
+      async covers(cameraId, window) {
+        const ranges = await listing.cameraSide!(cameraId, window);
+        return ranges.some((r) => r.from.getTime() <= window.from.getTime() && r.to.getTime() >= window.to.getTime());
+      },
+      fetch: (cameraId, window) => fetchCameraSide({ endpoint, ffmpegPath: locateFfmpeg(gw.config.media.ffmpegPath ?? undefined) }, cameraId, window),
+    },
     async camera(id) {
       const c = await gw.repos.cameras.byId(id);
       if (!c) return null;
