@@ -1,6 +1,7 @@
 // Fetches camera-side footage over RTSP replay (ONVIF Profile G, `Range: clock=`): RTP/H.264 depacketised to
 // Annex B, bounded in bytes and time. The credentials travel only in RTSP auth headers, never in a URL we log.
 import { RtspClient } from '../rtsp/rtsp-client.ts';
+import { depacketise } from '../rtsp/rtp-h264.ts';
 import { OnvifError } from './errors.ts';
 
 export interface ReplayRequest {
@@ -26,44 +27,6 @@ export interface ReplayResult {
 const START = Buffer.from([0, 0, 0, 1]);
 const clock = (d: Date): string => d.toISOString().replace(/[-:]/g, '').replace(/\.(\d{3})Z$/, '.$1Z');
 
-/** RTP H.264 payloads (RFC 6184: single NAL, STAP-A, FU-A) → Annex B NAL units. */
-export class H264Depacketizer {
-  readonly parts: Buffer[] = [];
-  bytes = 0;
-  private fu: Buffer[] | null = null;
-
-  push(payload: Buffer): void {
-    if (payload.length < 1) return;
-    const type = payload[0]! & 0x1f;
-    if (type >= 1 && type <= 23) return this.nal(payload);
-    if (type === 24) {
-      for (let i = 1; i + 2 <= payload.length; ) {
-        const size = payload.readUInt16BE(i);
-        if (size === 0 || i + 2 + size > payload.length) break;
-        this.nal(payload.subarray(i + 2, i + 2 + size));
-        i += 2 + size;
-      }
-      return;
-    }
-    if (type === 28 && payload.length >= 2) {
-      const start = (payload[1]! & 0x80) !== 0;
-      const end = (payload[1]! & 0x40) !== 0;
-      if (start) this.fu = [Buffer.from([(payload[0]! & 0xe0) | (payload[1]! & 0x1f)])];
-      if (!this.fu) return; // a fragment whose start we never saw
-      this.fu.push(payload.subarray(2));
-      if (end) {
-        this.nal(Buffer.concat(this.fu));
-        this.fu = null;
-      }
-    }
-  }
-
-  private nal(n: Buffer): void {
-    this.parts.push(START, Buffer.from(n));
-    this.bytes += 4 + n.length;
-  }
-}
-
 export async function fetchReplay(r: ReplayRequest): Promise<ReplayResult> {
   const url = new URL(r.uri);
   url.username = encodeURIComponent(r.username);
@@ -81,7 +44,9 @@ export async function fetchReplay(r: ReplayRequest): Promise<ReplayResult> {
     const setup = await client.request('SETUP', track, { Transport: 'RTP/AVP/TCP;unicast;interleaved=0-1' });
     if (setup.status !== 200) throw new OnvifError('bad_response', `replay SETUP answered ${setup.status}`);
     const session = setup.headers.get('session')?.[0]?.split(';')[0] ?? '';
-    const depack = new H264Depacketizer();
+    const parts: Buffer[] = [];
+    let bytes = 0;
+    let frame: Buffer[] = [];
     let first: number | null = null;
     let lastTs = 0;
     let frames = 0;
@@ -99,12 +64,15 @@ export async function fetchReplay(r: ReplayRequest): Promise<ReplayResult> {
           return;
         }
         if (p.timestamp !== lastTs && frameTicks === 0 && frames === 1) frameTicks = (p.timestamp - lastTs) >>> 0;
-        depack.push(p.payload);
+        frame.push(Buffer.from(p.payload));
+        bytes += p.payload.length;
         if (p.marker) {
+          for (const nal of depacketise(frame)) parts.push(START, nal);
+          frame = [];
           frames++;
           lastTs = p.timestamp;
         }
-        if (depack.bytes > maxBytes) {
+        if (bytes > maxBytes) {
           clearTimeout(timer);
           reject(new OnvifError('too_large', 'replay exceeded the byte limit'));
         }
@@ -114,7 +82,7 @@ export async function fetchReplay(r: ReplayRequest): Promise<ReplayResult> {
     if (play.status !== 200) throw new OnvifError('bad_response', `replay PLAY answered ${play.status}`);
     await done;
     const fps = frameTicks > 0 ? Math.round(90_000 / frameTicks) : 25;
-    return { annexB: Buffer.concat(depack.parts), frames, fps, range: play.headers.get('range')?.[0] ?? '' };
+    return { annexB: Buffer.concat(parts), frames, fps, range: play.headers.get('range')?.[0] ?? '' };
   } finally {
     client.close();
   }

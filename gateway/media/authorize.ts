@@ -5,6 +5,7 @@ import { verifyPlayToken } from '../access/tokens.ts';
 import type { TimeWindow, Uuid } from '../domain/types.ts';
 import { errors } from '../errors.ts';
 import { revocationKeys } from './sessions.ts';
+import { intersect } from './playback/window.ts';
 
 export type MediaAction = 'live' | 'snapshot' | 'playback' | 'export';
 
@@ -28,12 +29,6 @@ export interface MediaAuthorization {
 
 export type Authorize = (req: AuthorizeRequest) => Promise<MediaAuthorization>;
 
-export function intersect(a: TimeWindow, b: TimeWindow | null): TimeWindow | null {
-  if (!b) return a;
-  const from = a.from > b.from ? a.from : b.from;
-  const to = a.to < b.to ? a.to : b.to;
-  return from < to ? { from, to } : null;
-}
 
 export function createAuthorize(access: AccessRuntime): Authorize {
   return async (req) => {

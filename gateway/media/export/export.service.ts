@@ -15,8 +15,8 @@ import type { ExportRow, FootageRepository, SegmentRow, Stream } from '../../rep
 import type { EventPublisher } from '../../events/types.ts';
 import { spawnManaged } from '../../../camera-adapters/ffmpeg/index.ts';
 import { evidenceClipArgs } from '../../../camera-adapters/ffmpeg/footage-commands.ts';
-import { intersect, type Authorize, type MediaAuthorization } from '../authorize.ts';
-import type { SessionRegistry } from '../sessions.ts';
+import { intersect } from '../playback/window.ts';
+import { releaseOf, type Authorize, type MediaAuthorization, type Sessions } from '../playback/media-contract.ts';
 import type { SegmentFiles } from '../playback/segment-files.ts';
 import { clipSegment } from '../playback/playback.service.ts';
 import { merkleRoot, signManifest, type EvidenceManifest } from './manifest.ts';
@@ -49,7 +49,7 @@ export interface ExportDeps {
   authorize: Authorize;
   /** A play token for this user, camera, action and window: the export goes through the same decision as playback. */
   issueToken(user: { id: Uuid; username: string }, sessionId: string, req: { cameraId: Uuid; footage: TimeWindow; grantId: Uuid | null }): Promise<string>;
-  sessions: SessionRegistry;
+  sessions: Sessions;
   repo: FootageRepository;
   files: SegmentFiles;
   audit: AuditRepository;
@@ -85,7 +85,7 @@ export function exportService(deps: ExportDeps) {
   async function run(row: ExportRow, user: { id: Uuid; username: string }, auth: MediaAuthorization, req: ExportRequest, window: TimeWindow, segs: SegmentRow[], source: 'gateway' | 'camera'): Promise<void> {
     let cancelled: string | null = null;
     let proc: ReturnType<typeof spawnManaged> | null = null;
-    const session = deps.sessions.open({
+    const release = releaseOf(deps.sessions.open({
       kind: 'export', userId: auth.userId, cameraId: req.cameraId, grantId: auth.grantId, revocationKeys: auth.revocationKeys,
       // An export may outlive its play token; revocation still stops it, expiry of the token does not.
       until: new Date(Date.now() + 6 * 3600_000),
@@ -93,7 +93,7 @@ export function exportService(deps: ExportDeps) {
         cancelled = reason;
         void proc?.stop(500);
       },
-    });
+    }));
     const dir = dirOf(row.id);
     const clipFile = path.join(dir, 'clip.mp4');
     let lastEvent = 0;
@@ -260,7 +260,7 @@ export function exportService(deps: ExportDeps) {
         .catch(() => undefined);
       progress(0, 'failed', { reason: cancelled ?? 'export_failed' });
     } finally {
-      session.release();
+      release();
     }
   }
 

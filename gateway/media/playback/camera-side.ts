@@ -7,7 +7,7 @@ import { fetchReplay } from '../../../camera-adapters/onvif/recording-replay.ts'
 import { runToCompletion } from '../../../camera-adapters/ffmpeg/index.ts';
 import { annexBToTsArgs } from '../../../camera-adapters/ffmpeg/footage-commands.ts';
 import { errors } from '../../errors.ts';
-import { intersect } from '../authorize.ts';
+import { intersect } from './window.ts';
 
 export interface CameraEndpoint {
   host: string;

@@ -8,8 +8,8 @@ import { errors, isAppError } from '../../errors.ts';
 import { AUDIT } from '../../audit/actions.ts';
 import type { AuditRepository } from '../../repositories/audit.repository.ts';
 import type { FootageRepository, SegmentRow, Stream } from '../../repositories/footage.repository.ts';
-import { intersect, type Authorize, type MediaAuthorization } from '../authorize.ts';
-import type { SessionRegistry } from '../sessions.ts';
+import { intersect } from './window.ts';
+import { releaseOf, type Authorize, type MediaAuthorization, type Sessions } from './media-contract.ts';
 import type { SegmentFiles } from './segment-files.ts';
 import { clipTs } from './ts-clip.ts';
 import type { MaskDecision } from '../masks/masks.service.ts';
@@ -18,7 +18,7 @@ import { maskedSegmentArgs, type MaskRect } from '../../../camera-adapters/ffmpe
 
 export interface PlaybackDeps {
   authorize: Authorize;
-  sessions: SessionRegistry;
+  sessions: Sessions;
   repo: FootageRepository;
   files: SegmentFiles;
   audit: AuditRepository;
@@ -179,7 +179,7 @@ export function playbackService(deps: PlaybackDeps) {
         kind: 'playback', userId: auth.userId, cameraId: req.cameraId, grantId: auth.grantId,
         revocationKeys: auth.revocationKeys, until: auth.until, close: (reason) => close(p, reason),
       });
-      p.release = handle.release;
+      p.release = releaseOf(handle);
       open.set(id, p);
       touch(p);
       await audit.append({

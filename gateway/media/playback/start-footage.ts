@@ -2,8 +2,7 @@
 // registry. main.ts registers `routes`; tests and benches build the same thing.
 import type { FastifyInstance } from 'fastify';
 import type { Gateway } from '../../compose.ts';
-import { createAuthorize, type Authorize } from '../authorize.ts';
-import { SessionRegistry, closeOnRevocation } from '../sessions.ts';
+import { createAuthorize, ownSessions, type Authorize, type Sessions } from './media-contract.ts';
 import { footageRepository } from '../../repositories/footage.repository.ts';
 import { localSegmentFiles, recordingRoot, type SegmentFiles } from './segment-files.ts';
 import { playbackService } from './playback.service.ts';
@@ -22,16 +21,16 @@ export interface FootageOptions {
   exportDir?: string;
   /** media-core's authorize and registry when they exist; else built here over gw.access. */
   authorize?: Authorize;
-  sessions?: SessionRegistry;
+  sessions?: Sessions;
 }
 
 export function startFootage(gw: Gateway, opts: FootageOptions = {}) {
   const repo = footageRepository(gw.db);
   const files: SegmentFiles = localSegmentFiles(opts.recordingDir ?? recordingRoot(gw.config));
   const authorize = opts.authorize ?? createAuthorize(gw.access);
-  const ownRegistry = !opts.sessions;
-  const sessions = opts.sessions ?? new SessionRegistry();
-  const offRevocation = ownRegistry ? closeOnRevocation(sessions, (fn) => gw.access.onRevocation(fn)) : () => undefined;
+  const own = opts.sessions ? null : ownSessions(gw.access);
+  const sessions: Sessions = opts.sessions ?? own!.sessions;
+  const offRevocation = own ? own.close : () => undefined;
   const endpoint = async (id: string): Promise<CameraEndpoint | null> => {
     const c = await gw.repos.cameras.byId(id);
     if (!c) return null;
