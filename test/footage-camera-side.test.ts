@@ -91,4 +91,35 @@ describe('camera-side ranges in the listing', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 90_000);
+
+  it('plays camera-side footage over HLS through the same authorising path, fetched in chunks from the card', async () => {
+    const from = new Date(new Date(grantWindow.from).getTime() + 120_000);
+    const to = new Date(from.getTime() + 8000);
+    const tok = await f.api('shouzhang.investigator', 'POST', '/play-tokens', { cameraId: cam, action: 'playback', footage: grantWindow });
+    expect(tok.status).toBe(201);
+    const pl = await f.app.inject({ method: 'GET', url: `/media/playback/${cam}/index.m3u8?token=${encodeURIComponent(tok.body.token)}&from=${from.toISOString()}&to=${to.toISOString()}` });
+    expect(pl.statusCode, pl.body).toBe(200);
+    const urls = pl.body.split('\n').filter((l: string) => l.startsWith('seg/c'));
+    expect(urls).toHaveLength(2); // 6 s + 2 s
+    const parts: Buffer[] = [];
+    for (const u of urls) {
+      const r = await f.app.inject({ method: 'GET', url: `/media/playback/${cam}/${u}` });
+      expect(r.statusCode, r.body).toBe(200);
+      parts.push(r.rawPayload);
+    }
+    // A chunk id outside the playback's window is refused, whatever the token allows.
+    const outside = urls[0]!.replace(/c\d+-\d+/, `c${to.getTime() + 60_000}-${to.getTime() + 62_000}`);
+    expect((await f.app.inject({ method: 'GET', url: `/media/playback/${cam}/${outside}` })).statusCode).toBe(403);
+    const dir = mkdtempSync(path.join(tmpdir(), 'shouwang-campb-'));
+    try {
+      writeFileSync(path.join(dir, 'p.ts'), Buffer.concat(parts));
+      const frames = await decodeFrames(path.join(dir, 'p.ts'));
+      expect(frames).toHaveLength(120); // 8 s at 15 fps
+      expect(frames[0]!.key).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const open = await f.t.tdb.db.query(`SELECT details FROM audit_log WHERE action = 'video.playback.open' AND camera_id = $1`, [cam]);
+    expect(open.rows.map((r) => r.details.source)).toEqual(['camera']);
+  }, 90_000);
 });

@@ -38,11 +38,21 @@ export function startFootage(gw: Gateway, opts: FootageOptions = {}) {
     return { host: c.onvifHost, port: c.onvifPort, username: creds.username, password: creds.password, clockOffsetMs: c.clockOffsetMs };
   };
   const stationOf = async (id: string) => (await gw.access.camera(id))?.stationId ?? null;
+  const listedCameraSide = cameraSideRanges({ log: gw.log, endpoint });
+  const cameraSide = {
+    async covers(cameraId: string, window: { from: Date; to: Date }) {
+      const ranges = await listedCameraSide(cameraId, window);
+      return ranges.some((r) => r.from.getTime() <= window.from.getTime() && r.to.getTime() >= window.to.getTime());
+    },
+    fetch: (cameraId: string, window: { from: Date; to: Date }) =>
+      fetchCameraSide({ endpoint, ffmpegPath: locateFfmpeg(gw.config.media.ffmpegPath ?? undefined) }, cameraId, window),
+  };
   const playback = playbackService({
     authorize, sessions, repo, files, audit: gw.repos.audit, stationOf, log: gw.log,
     idleMs: gw.config.footage.playbackIdleMs, rangeToleranceMs: gw.config.footage.rangeToleranceMs,
     masksFor: (cameraId, viewerId, grantId) => masks.forViewer(cameraId, viewerId, grantId),
     ffmpegPath: locateFfmpeg(gw.config.media.ffmpegPath ?? undefined),
+    cameraSide,
   });
   const listing: ListingDeps = {
     subject: (id) => gw.access.subject(id),
@@ -50,7 +60,7 @@ export function startFootage(gw: Gateway, opts: FootageOptions = {}) {
     usableGrants: (userId, cameraId, now) => gw.repos.grants.usable(userId, cameraId, 'playback', now),
     repo,
     villageCommitteeMayView: gw.config.access.villageCommitteeMayView,
-    cameraSide: cameraSideRanges({ log: gw.log, endpoint }),
+    cameraSide: listedCameraSide,
   };
   const userName = async (id: string | null) => (id ? ((await gw.repos.users.byId(id))?.username ?? null) : null);
   const masks = masksService({
@@ -66,13 +76,7 @@ export function startFootage(gw: Gateway, opts: FootageOptions = {}) {
     exportDir: opts.exportDir ?? gw.config.footage.exportDir,
     maxExportMs: gw.config.footage.maxExportMinutes * 60_000,
     signingKey: () => gw.access.keyRing.signingKey(),
-    cameraSide: {
-      async covers(cameraId, window) {
-        const ranges = await listing.cameraSide!(cameraId, window);
-        return ranges.some((r) => r.from.getTime() <= window.from.getTime() && r.to.getTime() >= window.to.getTime());
-      },
-      fetch: (cameraId, window) => fetchCameraSide({ endpoint, ffmpegPath: locateFfmpeg(gw.config.media.ffmpegPath ?? undefined) }, cameraId, window),
-    },
+    cameraSide,
     async camera(id) {
       const c = await gw.repos.cameras.byId(id);
       if (!c) return null;
