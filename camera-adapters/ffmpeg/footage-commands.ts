@@ -133,3 +133,8 @@ export function maskedSegmentArgs(o: { masks: readonly MaskRect[] }): string[] {
     '-muxdelay', '0', '-muxpreload', '0', '-f', 'mpegts', 'pipe:1',
   ];
 }
+
+/** H.264 Annex B from a camera's replay (stdin) → MPEG-TS (stdout), no re-encoding; timestamps at `fps` from zero. */
+export function annexBToTsArgs(o: { fps: number }): string[] {
+  return [...QUIET, '-nostdin', '-f', 'h264', '-framerate', String(o.fps), '-i', 'pipe:0', '-map', '0:v:0', '-c', 'copy', '-f', 'mpegts', 'pipe:1'];
+}

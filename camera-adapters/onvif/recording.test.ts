@@ -2,6 +2,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../simulator/index.ts';
 import { OnvifRecordingClient, parseRecordingResults } from './recording.ts';
+import { fetchReplay } from './recording-replay.ts';
+import { locateFfmpeg, runToCompletion } from '../ffmpeg/index.ts';
+import { annexBToTsArgs } from '../ffmpeg/footage-commands.ts';
+import { probeTs } from '../../gateway/media/playback/ts-clip.ts';
 
 const HOUR = 3_600_000;
 
@@ -33,6 +37,26 @@ describe('ONVIF Profile G client against the simulator', () => {
     expect(uri).toContain('/replay/');
     await expect(client.getReplayUri('no-such-recording')).rejects.toMatchObject({ code: expect.any(String) });
   });
+
+  it('replays exactly the asked span over RTSP with Range: clock (real RTP, depacketised, remuxed to MPEG-TS)', async () => {
+    const cam = sim.cameras[0]!;
+    const client = new OnvifRecordingClient({ host: cam.host, port: cam.httpPort, username: 'admin', password: 'pw-1234', clockOffsetMs: HOUR });
+    const rec = (await client.findRecordings())[1]!;
+    const uri = await client.getReplayUri(rec.token);
+    // Two seconds, an hour into the recording, in the camera's clock (an hour fast).
+    const from = new Date(Math.floor((rec.from.getTime() + HOUR) / 1000) * 1000 + HOUR);
+    const r = await fetchReplay({ uri, username: 'admin', password: 'pw-1234', from, to: new Date(from.getTime() + 2000), deadlineMs: 30_000 });
+    expect(r.fps).toBe(15);
+    expect(r.frames).toBe(30);
+    expect(r.range).toContain('clock=');
+    const ts = await runToCompletion(locateFfmpeg(), annexBToTsArgs({ fps: r.fps }), { timeoutMs: 30_000, stdin: r.annexB });
+    expect(ts.exit.code, ts.stderr).toBe(0);
+    const p = probeTs(ts.stdout);
+    expect(p.frames).toBe(30);
+    expect(p.firstIsKey).toBe(true);
+    // Outside what the card holds: 457, reported as a bad response.
+    await expect(fetchReplay({ uri, username: 'admin', password: 'pw-1234', from: new Date(Date.now() + 10 * HOUR), to: new Date(Date.now() + 10 * HOUR + 1000), deadlineMs: 10_000 })).rejects.toMatchObject({ code: 'bad_response' });
+  }, 60_000);
 
   it('refuses wrong credentials', async () => {
     const cam = sim.cameras[0]!;

@@ -15,6 +15,11 @@ export interface RtspMount {
   height?: number;
   /** Called when a viewer starts playing (e.g. to prepare a nicer clip lazily). */
   onPlay?: () => void;
+  /**
+   * Recorded footage (ONVIF Profile G replay): PLAY's Range header picks what to stream; the session gets its own
+   * stream, closed with it. Null → 457 Invalid Range.
+   */
+  replay?: (range: string | undefined) => Promise<{ stream: ClipStream; range: string } | null>;
 }
 
 export interface RtspAuth {
@@ -318,20 +323,34 @@ class RtspConnection implements AccessUnitSink {
     });
   }
 
-  private play(req: RtspRequest, cseq: string): void {
+  private async play(req: RtspRequest, cseq: string): Promise<void> {
     if (!this.checkSession(req, cseq)) return;
     const mount = this.mount;
     if (!mount) return this.send(455, cseq, {});
     if (this.playing) return this.send(200, cseq, { Session: this.sessionHeader(), Range: 'npt=0.000-' });
     const base = req.uri.replace(/\/+$/, '');
     const trackUrl = base.endsWith(TRACK_CONTROL) ? base : `${base}/${TRACK_CONTROL}`;
-    const rtptime = mount.stream.nextKeyframeTimestamp();
+    let stream = mount.stream;
+    let range = 'npt=0.000-';
+    if (mount.replay) {
+      const r = await mount.replay(req.headers.get('range') ?? undefined);
+      if (!r) return this.send(457, cseq, {});
+      ({ stream, range } = r);
+    }
+    if (this.socket.destroyed) return void (mount.replay && stream.close());
+    const rtptime = stream.nextKeyframeTimestamp();
     this.send(200, cseq, {
       Session: this.sessionHeader(),
-      Range: 'npt=0.000-',
+      Range: range,
       'RTP-Info': `url=${trackUrl};seq=${this.sequence};rtptime=${rtptime}`,
     });
-    this.unsubscribe = mount.stream.subscribe(this);
+    const off = stream.subscribe(this);
+    this.unsubscribe = mount.replay
+      ? () => {
+          off();
+          stream.close();
+        }
+      : off;
     mount.onPlay?.();
   }
 }

@@ -3,6 +3,7 @@ import http from 'node:http';
 import type net from 'node:net';
 import { DigestAuth } from '../rtsp/digest-auth.ts';
 import { ClipStream } from '../rtsp/clip-stream.ts';
+import { replayMount } from './recording-replay.ts';
 import type { H264Clip } from '../rtsp/h264-clip.ts';
 import { RtspServer, type RtspMount } from '../rtsp/rtsp-server.ts';
 import { SimulatorError } from './errors.ts';
@@ -197,6 +198,12 @@ export class SimCamera {
 
   private mountFor(path: string): Promise<RtspMount> | undefined {
     const [, id, token, ...rest] = path.split('/');
+    if (id === this.id && token === 'replay' && rest.length === 1 && rest[0]) {
+      const recordingToken = rest[0];
+      return this.media.sharedClip(PROFILES.sub).then((clip) =>
+        replayMount({ cameraName: this.name, clockOffsetMs: this.clockOffsetMs, recordingToken, sdpClip: new ClipStream(clip) }),
+      );
+    }
     if (id !== this.id || !token || rest.length > 0 || !isProfileToken(token)) return undefined;
     let mount = this.mounts.get(token);
     if (!mount) {

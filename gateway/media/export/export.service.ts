@@ -15,8 +15,8 @@ import type { ExportRow, FootageRepository, SegmentRow, Stream } from '../../rep
 import type { EventPublisher } from '../../events/types.ts';
 import { spawnManaged } from '../../../camera-adapters/ffmpeg/index.ts';
 import { evidenceClipArgs } from '../../../camera-adapters/ffmpeg/footage-commands.ts';
-import { intersect, type Authorize, type MediaAuthorization } from '../authorize.ts';
-import type { SessionRegistry } from '../sessions.ts';
+import { intersect } from '../playback/window.ts';
+import { releaseOf, type Authorize, type MediaAuthorization, type Sessions } from '../playback/media-contract.ts';
 import type { SegmentFiles } from '../playback/segment-files.ts';
 import { clipSegment } from '../playback/playback.service.ts';
 import { merkleRoot, signManifest, type EvidenceManifest } from './manifest.ts';
@@ -49,7 +49,7 @@ export interface ExportDeps {
   authorize: Authorize;
   /** A play token for this user, camera, action and window: the export goes through the same decision as playback. */
   issueToken(user: { id: Uuid; username: string }, sessionId: string, req: { cameraId: Uuid; footage: TimeWindow; grantId: Uuid | null }): Promise<string>;
-  sessions: SessionRegistry;
+  sessions: Sessions;
   repo: FootageRepository;
   files: SegmentFiles;
   audit: AuditRepository;
@@ -58,6 +58,11 @@ export interface ExportDeps {
   grant(id: Uuid): Promise<{ id: Uuid; caseNo: string; requester: { id: Uuid; name: string | null }; approver: { id: Uuid; name: string | null } | null } | null>;
   masksFor(cameraId: Uuid, viewerId: Uuid, grantId: Uuid | null): Promise<MaskDecision>;
   signingKey(): { kid: string; key: CryptoKey };
+  /** Camera-side footage (ONVIF Profile G): does the camera hold the whole window, and fetch it as MPEG-TS. */
+  cameraSide?: {
+    covers(cameraId: Uuid, window: TimeWindow): Promise<boolean>;
+    fetch(cameraId: Uuid, window: TimeWindow): Promise<{ ts: Buffer; recordingToken: string; range: string }>;
+  };
   ffmpegPath: string;
   exportDir: string;
   maxExportMs: number;
@@ -77,10 +82,10 @@ export function exportService(deps: ExportDeps) {
   const running = new Map<Uuid, Promise<void>>();
   const dirOf = (id: Uuid): string => path.join(deps.exportDir, id);
 
-  async function run(row: ExportRow, user: { id: Uuid; username: string }, auth: MediaAuthorization, req: ExportRequest, window: TimeWindow, segs: SegmentRow[]): Promise<void> {
+  async function run(row: ExportRow, user: { id: Uuid; username: string }, auth: MediaAuthorization, req: ExportRequest, window: TimeWindow, segs: SegmentRow[], source: 'gateway' | 'camera'): Promise<void> {
     let cancelled: string | null = null;
     let proc: ReturnType<typeof spawnManaged> | null = null;
-    const session = deps.sessions.open({
+    const release = releaseOf(deps.sessions.open({
       kind: 'export', userId: auth.userId, cameraId: req.cameraId, grantId: auth.grantId, revocationKeys: auth.revocationKeys,
       // An export may outlive its play token; revocation still stops it, expiry of the token does not.
       until: new Date(Date.now() + 6 * 3600_000),
@@ -88,7 +93,7 @@ export function exportService(deps: ExportDeps) {
         cancelled = reason;
         void proc?.stop(500);
       },
-    });
+    }));
     const dir = dirOf(row.id);
     const clipFile = path.join(dir, 'clip.mp4');
     let lastEvent = 0;
@@ -116,6 +121,16 @@ export function exportService(deps: ExportDeps) {
         watermark = { fontFile: font, textFile, firstFrameEpochSeconds: 0 };
       }
 
+      // Camera-side: the camera replays the window over RTSP; it is then one segment, hashed as received.
+      const fetched = new Map<string, Buffer>();
+      let replay: { recordingToken: string; range: string } | null = null;
+      if (source === 'camera') {
+        const r = await deps.cameraSide!.fetch(req.cameraId, window);
+        const hash = createHash('sha256').update(r.ts).digest('hex');
+        segs = [{ id: `camera:${r.recordingToken}`, cameraId: req.cameraId, stream: req.stream, startAt: window.from, endAt: window.to, bytes: r.ts.length, path: '', sha256: hash, firstPts90k: null }];
+        fetched.set(segs[0]!.id, r.ts);
+        replay = { recordingToken: r.recordingToken, range: r.range };
+      }
       // Clip every segment first (cheap, in memory one at a time) only to learn the first frame for the watermark.
       const gaps = (await repo.gaps(req.cameraId, req.stream, window.from, window.to)).map((g) => ({ from: iso(g.from), to: iso(g.to), reason: g.reason }));
       const used: EvidenceManifest['segments'] = [];
@@ -127,7 +142,7 @@ export function exportService(deps: ExportDeps) {
       let lastRaw: { seg: SegmentRow; raw: Buffer } | null = null;
       for (const s of segs) {
         if (cancelled) break;
-        const raw = await files.read(s.path).catch(() => null);
+        const raw = fetched.get(s.id) ?? (await files.read(s.path).catch(() => null));
         const hash = raw ? createHash('sha256').update(raw).digest('hex') : null;
         if (!raw || hash !== s.sha256) {
           // A missing or altered segment never reaches evidence: it is a gap, named as such.
@@ -197,7 +212,7 @@ export function exportService(deps: ExportDeps) {
         windowFrom: new Date(first),
         windowTo: new Date(last),
         reason: 'export',
-        details: { exportId: row.id, clipSha256: clipSha, merkleRoot: root, segments: used.length, watermark: req.watermark, source: 'gateway', masks: masks.masks.map((m) => m.version) },
+        details: { exportId: row.id, clipSha256: clipSha, merkleRoot: root, segments: used.length, watermark: req.watermark, source, masks: masks.masks.map((m) => m.version) },
       });
       const shownArgs = args.map((a) =>
         a.replaceAll(clipFile, 'clip.mp4').replaceAll(path.join(dir, 'watermark.txt'), 'watermark.txt').replaceAll(font ?? '\u0000', path.basename(font ?? '')),
@@ -207,7 +222,7 @@ export function exportService(deps: ExportDeps) {
         exportId: row.id,
         camera: { id: camera.id, name: camera.name, ownerClass: camera.ownerClass, ownerStation: camera.station },
         stream: req.stream,
-        source: 'gateway',
+        source,
         requested: { from: iso(req.window.from), to: iso(req.window.to) },
         allowed: auth.footage ? { from: iso(auth.footage.from), to: iso(auth.footage.to) } : null,
         actual: { firstFrame: iso(first), lastFrame: iso(last) },
@@ -217,6 +232,7 @@ export function exportService(deps: ExportDeps) {
         clip: { file: 'clip.mp4', format: 'mp4', bytes: clipBytes, sha256: clipSha },
         transform: {
           cut: 'MPEG-TS packet filter: first keyframe at or after the window start to the last frame before its end',
+          replay,
           ffmpeg: { args: shownArgs },
           watermark: watermarkText ? { text: watermarkText } : null,
           masks: masks.masks,
@@ -244,7 +260,7 @@ export function exportService(deps: ExportDeps) {
         .catch(() => undefined);
       progress(0, 'failed', { reason: cancelled ?? 'export_failed' });
     } finally {
-      session.release();
+      release();
     }
   }
 
@@ -270,16 +286,18 @@ export function exportService(deps: ExportDeps) {
       const window = intersect(req.window, auth.footage);
       if (!window) return refused(errors.footageOutsideGrant('The window lies outside what you may export.'));
       const segs = await repo.segments(req.cameraId, req.stream, window.from, window.to);
-      if (segs.length === 0) {
+      // Nothing recorded by the gateway: the camera's own card may hold it (every byte still inside the window).
+      const source = segs.length === 0 && (await deps.cameraSide?.covers(req.cameraId, window)) ? 'camera' : 'gateway';
+      if (segs.length === 0 && source === 'gateway') {
         const near = await repo.nearestSegment(req.cameraId, req.stream, window.from, window.to);
         const shown = near ? intersect(near, auth.footage) : null;
         return refused(errors.footageNotRecorded('No footage is recorded in this window.', { nearest: shown ? { from: iso(shown.from), to: iso(shown.to) } : null }));
       }
       const row = await repo.insertExport({
         cameraId: req.cameraId, stream: req.stream, requesterId: user.id, grantId: auth.grantId, caseNo: auth.caseNo,
-        from: window.from, to: window.to, watermark: req.watermark, source: 'gateway',
+        from: window.from, to: window.to, watermark: req.watermark, source,
       });
-      const done = run(row, user, auth, req, window, segs);
+      const done = run(row, user, auth, req, window, segs, source);
       running.set(row.id, done);
       void done.finally(() => running.delete(row.id));
       return { row, done };

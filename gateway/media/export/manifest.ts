@@ -29,6 +29,8 @@ export interface EvidenceManifest {
   clip: { file: string; format: 'mp4'; bytes: number; sha256: string };
   transform: {
     cut: string;
+    /** Camera-side footage: the recording and the RTSP Range the camera replayed. */
+    replay: { recordingToken: string; range: string } | null;
     ffmpeg: { args: string[] };
     watermark: { text: string } | null;
     masks: Array<{ version: number; rects: Array<{ x: number; y: number; w: number; h: number }> }>;

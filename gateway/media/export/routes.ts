@@ -8,7 +8,7 @@ import { AUDIT } from '../../audit/actions.ts';
 import { IsoDate, IsoDateIn, Uuid, withErrors } from '../../http/schemas.ts';
 import { authOf, requireUser } from '../../http/auth-hook.ts';
 import type { ExportRow } from '../../repositories/footage.repository.ts';
-import type { Authorize } from '../authorize.ts';
+import type { Authorize } from '../playback/media-contract.ts';
 import type { ExportDeps, ExportService } from './export.service.ts';
 
 const ExportBody = Type.Object({

@@ -3,7 +3,11 @@
 import type { Logger } from 'pino';
 import type { TimeWindow, Uuid } from '../../domain/types.ts';
 import { OnvifRecordingClient, type CameraRecording } from '../../../camera-adapters/onvif/recording.ts';
-import { intersect } from '../authorize.ts';
+import { fetchReplay } from '../../../camera-adapters/onvif/recording-replay.ts';
+import { runToCompletion } from '../../../camera-adapters/ffmpeg/index.ts';
+import { annexBToTsArgs } from '../../../camera-adapters/ffmpeg/footage-commands.ts';
+import { errors } from '../../errors.ts';
+import { intersect } from './window.ts';
 
 export interface CameraEndpoint {
   host: string;
@@ -37,4 +41,28 @@ export function cameraSideRanges(deps: { endpoint(cameraId: Uuid): Promise<Camer
   }
   return async (cameraId: Uuid, window: TimeWindow): Promise<TimeWindow[]> =>
     (await recordings(cameraId)).map((r) => intersect(r, window)).filter((w): w is TimeWindow => w !== null);
+}
+
+/** Longest camera-side window fetched at once: replay runs in real time. */
+export const MAX_CAMERA_REPLAY_MS = 10 * 60_000;
+
+/** Replays a window from the camera's card (device clock = gateway clock + offset) and remuxes it to MPEG-TS. */
+export async function fetchCameraSide(
+  deps: { endpoint(cameraId: Uuid): Promise<CameraEndpoint | null>; ffmpegPath: string },
+  cameraId: Uuid,
+  window: TimeWindow,
+): Promise<{ ts: Buffer; recordingToken: string; range: string }> {
+  const span = window.to.getTime() - window.from.getTime();
+  if (span > MAX_CAMERA_REPLAY_MS) throw errors.validation('camera-side footage is fetched at most 10 minutes at a time');
+  const ep = await deps.endpoint(cameraId);
+  if (!ep) throw errors.notFound('no such camera');
+  const client = new OnvifRecordingClient({ ...ep, deadlineMs: 5000, maxBytes: 256 * 1024 });
+  const rec = (await client.findRecordings()).find((r) => r.from <= window.from && r.to >= window.to);
+  if (!rec) throw errors.footageNotRecorded('The camera no longer holds this window.');
+  const uri = await client.getReplayUri(rec.token);
+  const shift = (d: Date) => new Date(d.getTime() + ep.clockOffsetMs);
+  const r = await fetchReplay({ uri, username: ep.username, password: ep.password, from: shift(window.from), to: shift(window.to), deadlineMs: span + 30_000 });
+  const ts = await runToCompletion(deps.ffmpegPath, annexBToTsArgs({ fps: r.fps }), { timeoutMs: 60_000, stdin: r.annexB, maxStdout: 512 * 1024 * 1024 });
+  if (ts.exit.code !== 0) throw new Error(`remuxing camera replay failed: ${ts.stderr.slice(-300)}`);
+  return { ts: ts.stdout, recordingToken: rec.token, range: r.range };
 }

@@ -6,7 +6,7 @@ import { toGrantView } from '../../access/runtime.ts';
 import type { Grant } from '../../repositories/grants.repository.ts';
 import type { FootageRepository, Stream } from '../../repositories/footage.repository.ts';
 import { errors } from '../../errors.ts';
-import { intersect } from '../authorize.ts';
+import { intersect } from './window.ts';
 
 export interface ListingDeps {
   subject(userId: Uuid): Promise<Subject | null>;

@@ -8,8 +8,8 @@ import { errors, isAppError } from '../../errors.ts';
 import { AUDIT } from '../../audit/actions.ts';
 import type { AuditRepository } from '../../repositories/audit.repository.ts';
 import type { FootageRepository, SegmentRow, Stream } from '../../repositories/footage.repository.ts';
-import { intersect, type Authorize, type MediaAuthorization } from '../authorize.ts';
-import type { SessionRegistry } from '../sessions.ts';
+import { intersect } from './window.ts';
+import { releaseOf, type Authorize, type MediaAuthorization, type Sessions } from './media-contract.ts';
 import type { SegmentFiles } from './segment-files.ts';
 import { clipTs } from './ts-clip.ts';
 import type { MaskDecision } from '../masks/masks.service.ts';
@@ -18,7 +18,7 @@ import { maskedSegmentArgs, type MaskRect } from '../../../camera-adapters/ffmpe
 
 export interface PlaybackDeps {
   authorize: Authorize;
-  sessions: SessionRegistry;
+  sessions: Sessions;
   repo: FootageRepository;
   files: SegmentFiles;
   audit: AuditRepository;
@@ -29,6 +29,33 @@ export interface PlaybackDeps {
   /** Privacy masks this viewer gets (none for the owner or under a lift). */
   masksFor(cameraId: Uuid, viewerId: Uuid, grantId: Uuid | null): Promise<MaskDecision>;
   ffmpegPath: string;
+  /** Camera-side footage (ONVIF Profile G) for windows the gateway did not record. */
+  cameraSide?: {
+    covers(cameraId: Uuid, window: TimeWindow): Promise<boolean>;
+    fetch(cameraId: Uuid, window: TimeWindow): Promise<{ ts: Buffer; recordingToken: string; range: string }>;
+  };
+}
+
+/** Camera-side playback is fetched in chunks of this length (replay runs in real time), a window of 10 minutes at most. */
+const CAMERA_CHUNK_MS = 6_000;
+const MAX_CAMERA_WINDOW_MS = 10 * 60_000;
+
+/** Pseudo-segments `c<fromMs>-<toMs>` covering a camera-side window. */
+function cameraChunks(cameraId: Uuid, stream: Stream, w: TimeWindow): SegmentRow[] {
+  const out: SegmentRow[] = [];
+  for (let t = w.from.getTime(); t < w.to.getTime(); t += CAMERA_CHUNK_MS) {
+    const end = Math.min(t + CAMERA_CHUNK_MS, w.to.getTime());
+    out.push({ id: `c${t}-${end}`, cameraId, stream, startAt: new Date(t), endAt: new Date(end), bytes: 0, path: '', sha256: '', firstPts90k: null });
+  }
+  return out;
+}
+
+function parseChunk(id: string): TimeWindow | null {
+  const m = /^c(\d{1,15})-(\d{1,15})$/.exec(id);
+  if (!m) return null;
+  const from = Number(m[1]);
+  const to = Number(m[2]);
+  return to > from && to - from <= CAMERA_CHUNK_MS ? { from: new Date(from), to: new Date(to) } : null;
 }
 
 export interface PlaylistRequest {
@@ -57,6 +84,8 @@ interface Playback {
   idle: NodeJS.Timeout | null;
   /** Rectangles blurred for this viewer (empty: the original). */
   masks: MaskRect[];
+  /** Who serves the footage: the gateway's recording or the camera's own card. */
+  source: 'gateway' | 'camera';
   release(): void;
 }
 
@@ -154,7 +183,14 @@ export function playbackService(deps: PlaybackDeps) {
       }
       const window = intersect(req.window, auth.footage)!;
       const segs = await repo.segments(req.cameraId, req.stream, window.from, window.to, 20_000);
-      const first = segs.length ? await firstFrame(segs, window) : null;
+      let first = segs.length ? await firstFrame(segs, window) : null;
+      let source: Playback['source'] = 'gateway';
+      let list: SegmentRow[] = segs;
+      if (!first && deps.cameraSide && window.to.getTime() - window.from.getTime() <= MAX_CAMERA_WINDOW_MS && (await deps.cameraSide.covers(req.cameraId, window))) {
+        source = 'camera';
+        list = cameraChunks(req.cameraId, req.stream, window);
+        first = { skip: 0, at: window.from };
+      }
       if (!first) {
         const near = await repo.nearestSegment(req.cameraId, req.stream, window.from, window.to);
         const shown = near ? intersect(near, auth.footage) : null;
@@ -166,20 +202,20 @@ export function playbackService(deps: PlaybackDeps) {
           'playlist',
         );
       }
-      const list = segs.slice(first.skip);
+      list = list.slice(first.skip);
       const masks = await deps.masksFor(req.cameraId, auth.userId, auth.grantId);
 
       const id = randomUUID();
       const p: Playback = {
         id, userId: auth.userId, grantId: auth.grantId, cameraId: req.cameraId, stream: req.stream, window,
         closed: null, open: new Set(), bytes: 0, segments: 0, idle: null, release: () => undefined,
-        masks: masks.masks.flatMap((m) => m.rects),
+        masks: masks.masks.flatMap((m) => m.rects), source,
       };
       const handle = sessions.open({
         kind: 'playback', userId: auth.userId, cameraId: req.cameraId, grantId: auth.grantId,
         revocationKeys: auth.revocationKeys, until: auth.until, close: (reason) => close(p, reason),
       });
-      p.release = handle.release;
+      p.release = releaseOf(handle);
       open.set(id, p);
       touch(p);
       await audit.append({
@@ -194,7 +230,7 @@ export function playbackService(deps: PlaybackDeps) {
         windowTo: window.to,
         reason: 'playback',
         details: {
-          playbackId: id, stream: req.stream, source: 'gateway', masks: masks.masks.map((m) => m.version), maskLifted: masks.lifted?.maskVersion ?? null,
+          playbackId: id, stream: req.stream, source, masks: masks.masks.map((m) => m.version), maskLifted: masks.lifted?.maskVersion ?? null,
           requested: { from: iso(req.window.from), to: iso(req.window.to) }, ip: req.ip },
       });
 
@@ -230,7 +266,8 @@ export function playbackService(deps: PlaybackDeps) {
           req, 'segment',
         );
       }
-      const seg = await repo.segment(req.segmentId);
+      const chunk = p.source === 'camera' ? parseChunk(req.segmentId) : null;
+      const seg = chunk ? cameraChunks(req.cameraId, p.stream, chunk)[0] : p.source === 'gateway' ? await repo.segment(req.segmentId) : undefined;
       if (!seg || seg.cameraId !== req.cameraId || seg.stream !== p.stream) return refuse(errors.notFound('no such segment'), req, 'segment');
       const segWin = intersect(segWindow(seg), p.window);
       if (!segWin) {
@@ -247,9 +284,16 @@ export function playbackService(deps: PlaybackDeps) {
         return refuse(e, { ...req, window: segWin }, 'segment');
       }
       const window = intersect(segWin, auth.footage)!;
-      const raw = await files.read(seg.path);
-      // Whole segment inside the window: served as recorded; else cut at the first keyframe / last frame inside.
-      let bytes = seg.startAt >= window.from && seg.endAt <= window.to ? raw : clipSegment(seg, raw, window).bytes;
+      let bytes: Buffer;
+      if (chunk) {
+        // The camera replays exactly this span; its first frame is the span's start, then cut like any segment.
+        const r = await deps.cameraSide!.fetch(req.cameraId, window);
+        bytes = clipSegment({ ...seg, startAt: window.from }, r.ts, window).bytes;
+      } else {
+        const raw = await files.read(seg.path);
+        // Whole segment inside the window: served as recorded; else cut at the first keyframe / last frame inside.
+        bytes = seg.startAt >= window.from && seg.endAt <= window.to ? raw : clipSegment(seg, raw, window).bytes;
+      }
       // Masked for this viewer: the recording keeps the original; the viewer gets the blurred transcode.
       if (p.masks.length > 0 && bytes.length > 0) bytes = await maskSegment(bytes, p.masks);
       if (p.closed) return refuse(errors.playbackClosed('This playback has ended.', { reason: p.closed }), req, 'segment');

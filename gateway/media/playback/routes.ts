@@ -19,7 +19,7 @@ const SegmentQuery = Type.Object(
   { additionalProperties: false },
 );
 const CameraParams = Type.Object({ cameraId: Uuid });
-const SegmentParams = Type.Object({ cameraId: Uuid, segmentId: Type.String({ pattern: '^[0-9]{1,18}$' }) });
+const SegmentParams = Type.Object({ cameraId: Uuid, segmentId: Type.String({ pattern: '^(?:[0-9]{1,18}|c[0-9]{1,15}-[0-9]{1,15})$' }) });
 const mediaErrors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 500: ErrorBody, 503: ErrorBody };
 
 const Window = Type.Object({ from: IsoDate, to: IsoDate });

@@ -2,14 +2,13 @@
 // registry. main.ts registers `routes`; tests and benches build the same thing.
 import type { FastifyInstance } from 'fastify';
 import type { Gateway } from '../../compose.ts';
-import { createAuthorize, type Authorize } from '../authorize.ts';
-import { SessionRegistry, closeOnRevocation } from '../sessions.ts';
+import { createAuthorize, ownSessions, type Authorize, type Sessions } from './media-contract.ts';
 import { footageRepository } from '../../repositories/footage.repository.ts';
 import { localSegmentFiles, recordingRoot, type SegmentFiles } from './segment-files.ts';
 import { playbackService } from './playback.service.ts';
 import { playbackRoutes } from './routes.ts';
 import type { ListingDeps } from './listing.ts';
-import { cameraSideRanges } from './camera-side.ts';
+import { cameraSideRanges, fetchCameraSide, type CameraEndpoint } from './camera-side.ts';
 import { locateFfmpeg } from '../../../camera-adapters/ffmpeg/index.ts';
 import { exportService, type ExportDeps } from '../export/export.service.ts';
 import { masksService } from '../masks/masks.service.ts';
@@ -22,22 +21,38 @@ export interface FootageOptions {
   exportDir?: string;
   /** media-core's authorize and registry when they exist; else built here over gw.access. */
   authorize?: Authorize;
-  sessions?: SessionRegistry;
+  sessions?: Sessions;
 }
 
 export function startFootage(gw: Gateway, opts: FootageOptions = {}) {
   const repo = footageRepository(gw.db);
   const files: SegmentFiles = localSegmentFiles(opts.recordingDir ?? recordingRoot(gw.config));
   const authorize = opts.authorize ?? createAuthorize(gw.access);
-  const ownRegistry = !opts.sessions;
-  const sessions = opts.sessions ?? new SessionRegistry();
-  const offRevocation = ownRegistry ? closeOnRevocation((fn) => gw.access.onRevocation(fn), sessions) : () => undefined;
+  const own = opts.sessions ? null : ownSessions(gw.access);
+  const sessions: Sessions = opts.sessions ?? own!.sessions;
+  const offRevocation = own ? own.close : () => undefined;
+  const endpoint = async (id: string): Promise<CameraEndpoint | null> => {
+    const c = await gw.repos.cameras.byId(id);
+    if (!c) return null;
+    const creds = gw.cipher.decrypt(c.credentialsEnc);
+    return { host: c.onvifHost, port: c.onvifPort, username: creds.username, password: creds.password, clockOffsetMs: c.clockOffsetMs };
+  };
   const stationOf = async (id: string) => (await gw.access.camera(id))?.stationId ?? null;
+  const listedCameraSide = cameraSideRanges({ log: gw.log, endpoint });
+  const cameraSide = {
+    async covers(cameraId: string, window: { from: Date; to: Date }) {
+      const ranges = await listedCameraSide(cameraId, window);
+      return ranges.some((r) => r.from.getTime() <= window.from.getTime() && r.to.getTime() >= window.to.getTime());
+    },
+    fetch: (cameraId: string, window: { from: Date; to: Date }) =>
+      fetchCameraSide({ endpoint, ffmpegPath: locateFfmpeg(gw.config.media.ffmpegPath ?? undefined) }, cameraId, window),
+  };
   const playback = playbackService({
     authorize, sessions, repo, files, audit: gw.repos.audit, stationOf, log: gw.log,
     idleMs: gw.config.footage.playbackIdleMs, rangeToleranceMs: gw.config.footage.rangeToleranceMs,
     masksFor: (cameraId, viewerId, grantId) => masks.forViewer(cameraId, viewerId, grantId),
     ffmpegPath: locateFfmpeg(gw.config.media.ffmpegPath ?? undefined),
+    cameraSide,
   });
   const listing: ListingDeps = {
     subject: (id) => gw.access.subject(id),
@@ -45,15 +60,7 @@ export function startFootage(gw: Gateway, opts: FootageOptions = {}) {
     usableGrants: (userId, cameraId, now) => gw.repos.grants.usable(userId, cameraId, 'playback', now),
     repo,
     villageCommitteeMayView: gw.config.access.villageCommitteeMayView,
-    cameraSide: cameraSideRanges({
-      log: gw.log,
-      async endpoint(id) {
-        const c = await gw.repos.cameras.byId(id);
-        if (!c) return null;
-        const creds = gw.cipher.decrypt(c.credentialsEnc);
-        return { host: c.onvifHost, port: c.onvifPort, username: creds.username, password: creds.password, clockOffsetMs: c.clockOffsetMs };
-      },
-    }),
+    cameraSide: listedCameraSide,
   };
   const userName = async (id: string | null) => (id ? ((await gw.repos.users.byId(id))?.username ?? null) : null);
   const masks = masksService({
@@ -69,6 +76,7 @@ export function startFootage(gw: Gateway, opts: FootageOptions = {}) {
     exportDir: opts.exportDir ?? gw.config.footage.exportDir,
     maxExportMs: gw.config.footage.maxExportMinutes * 60_000,
     signingKey: () => gw.access.keyRing.signingKey(),
+    cameraSide,
     async camera(id) {
       const c = await gw.repos.cameras.byId(id);
       if (!c) return null;
