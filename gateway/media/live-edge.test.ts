@@ -2,7 +2,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import Fastify, { type FastifyInstance } from 'fastify';
 import http from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -213,6 +213,30 @@ describe('live edge', () => {
     expect(video.every((t) => t.timestamp < 3000)).toBe(true); // the upstream clock is past 2.5 s by now
     for (let i = 1; i < video.length; i++) expect(video[i]!.timestamp).toBeGreaterThanOrEqual(video[i - 1]!.timestamp);
     first.res.destroy();
+  });
+
+  it('no process list shows the camera password or the internal secret while a pull runs', async () => {
+    const v = await viewer(CAM, `ok:${CAM}`);
+    const mine = (): string[] => {
+      const out: string[] = [];
+      for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+        try {
+          const ppid = Number(readFileSync(`/proc/${pid}/stat`, 'latin1').replace(/^.*\) /s, '').split(' ')[1]);
+          if (ppid === process.pid) out.push(readFileSync(`/proc/${pid}/cmdline`, 'latin1').replaceAll('\0', ' '));
+        } catch {
+          /* exited meanwhile */
+        }
+      }
+      return out;
+    };
+    const cmds = mine();
+    expect(cmds.some((c) => c.includes('ffmpeg') && c.includes('rtsp://127.0.0.1:'))).toBe(true); // the relay reads the proxy
+    for (const c of cmds) {
+      expect(c).not.toContain(sim.camera(CAM)!.password);
+      expect(c).not.toContain(SECRET);
+      expect(c).not.toMatch(/rtsp:\/\/[^ ]*@/);
+    }
+    v.res.destroy();
   });
 
   it('a session ends at its `until`', async () => {

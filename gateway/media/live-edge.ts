@@ -24,6 +24,8 @@ export interface LiveEdgeConfig {
   /** Batch fan-out writes every this many ms once a channel has `batchFromViewers` viewers (default 40 ms from 200). */
   batchMs?: number;
   batchFromViewers?: number;
+  /** Camera URL (with credentials) → the single-use loopback proxy URL ffmpeg gets. */
+  viaProxy?: (sourceUrl: string) => string;
 }
 
 export interface PreparedLive {
@@ -377,7 +379,7 @@ export class LiveEdge {
         /* fall through to a frame grab */
       }
     }
-    return this.decode(cam.rtspUrl, undefined, timeoutMs);
+    return this.decode(this.cfg.viaProxy ? this.cfg.viaProxy(cam.rtspUrl) : cam.rtspUrl, undefined, timeoutMs);
   }
 
   private async decode(input: string, stdin: Buffer | undefined, timeoutMs: number): Promise<Buffer> {

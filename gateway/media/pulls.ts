@@ -22,6 +22,8 @@ export interface PullConfig {
   /** Stream probing before the relay starts writing: shorter = faster first frame, too short can miss audio. */
   analyzeDurationUs?: number;
   probeSize?: number;
+  /** Turns the camera URL (with credentials) into what ffmpeg may see: a single-use loopback proxy URL. */
+  viaProxy?: (sourceUrl: string) => string;
 }
 
 export interface PullInfo {
@@ -132,7 +134,7 @@ export class Pull extends EventEmitter {
     const w = this.pool.get(this.worker);
     const output = `rtmp://127.0.0.1:${w.rtmpPort}${this.streamPath}?${publishQuery(this.secret, this.streamPath, 120)}`;
     const args = relayArgs({
-      input: this.sourceUrl,
+      input: this.cfg.viaProxy ? this.cfg.viaProxy(this.sourceUrl) : this.sourceUrl,
       output,
       audio: this.cfg.audio ?? 'copy',
       timeoutUs: this.cfg.timeoutUs ?? 5_000_000,

@@ -16,6 +16,7 @@ export async function startMedia(gw: Gateway, overrides: { rtmpBasePort?: number
       ...(m.ffmpegPath ? { ffmpegPath: m.ffmpegPath } : {}),
       audio: m.audio,
       dataDir: overrides.dataDir ?? path.resolve(path.dirname(gw.config.database.dataDir), 'media'),
+      onProxyEvent: (e) => gw.log.warn({ proxy: e }, 'camera RTSP refused by the proxy'),
     },
     edgeDepsFor(gw),
   );
