@@ -229,6 +229,39 @@ export class LiveEdge {
     return this.info(session);
   }
 
+  /**
+   * An internal consumer (the recorder, a mask transcoder) holds the camera's source without a viewer
+   * session: one upstream stays shared with live viewers, who then start warm. `wallMs` is the wall
+   * clock of the sink's timestamp 0. The sink is closed with a reason when the source is lost.
+   */
+  async holdSource(cameraId: string, stream: StreamKind, sink: ViewerSink): Promise<{ wallMs: number; release(reason: string): void }> {
+    const cam = await this.camera(cameraId, stream);
+    const pull = this.pulls.acquire(cameraId, stream, cam.rtspUrl);
+    const channel = this.channels.get(pull);
+    if (!channel) {
+      pull.release();
+      throw errors.unavailable('Source is not available.');
+    }
+    try {
+      if (!channel.ready) await this.waitLive(pull, channel);
+    } catch (e) {
+      pull.release();
+      throw e;
+    }
+    let held = true;
+    const release = (reason: string): void => {
+      if (!held) return;
+      held = false;
+      channel.remove(viewer);
+      pull.release();
+      sink.close(reason);
+    };
+    const viewer: ChannelViewer = { sink, bytes: 0, skipping: false, maxBuffered: 0, kick: (reason) => release(reason) };
+    const wallMs = channel.joinWallMs();
+    channel.add(viewer);
+    return { wallMs, release };
+  }
+
   /** Closes every open live session (waiting ones included) the predicate selects; returns how many. */
   closeWhere(pred: (s: ViewerSessionInfo) => boolean, reason: string): number {
     return this.registry.closeWhere((r) => {
