@@ -72,7 +72,7 @@ export function segmentArgs(o: { segmentSeconds: number; pattern: string }): str
     // pts in the files equal the source's (starting at 0), so wall clock = run start + pts
     '-muxdelay', '0', '-muxpreload', '0',
     // packets reach the disk as they come: a kill -9 loses only what is in the pipe
-    '-flush_packets', '1',
+    '-flush_packets', '1', '-segment_format_options', 'flush_packets=1',
     '-segment_list', 'pipe:1', '-segment_list_type', 'csv',
     o.pattern,
   ];

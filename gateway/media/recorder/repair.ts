@@ -3,7 +3,7 @@
 // This is the only directory walk, and it looks only at staging dirs and the two newest day dirs.
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { runToCompletion } from '../../../camera-adapters/ffmpeg/index.ts';
+import { scanTsFile } from './ts-scan.ts';
 import type { RecordingsRepository } from '../../repositories/recordings.repository.ts';
 import { sha256File, type Stream } from './camera-recorder.ts';
 import { segmentPath, type LocalSegmentStore } from './segment-store.ts';
@@ -25,22 +25,10 @@ async function list(dir: string): Promise<string[]> {
 }
 
 /** First pts and duration of an MPEG-TS file, in seconds; null when it holds no readable video. */
-export async function probeSegment(ffprobePath: string, abs: string): Promise<{ start: number; duration: number } | null> {
-  const r = await runToCompletion(
-    ffprobePath,
-    ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'format=start_time,duration:stream=codec_name', '-of', 'json', abs],
-    { timeoutMs: 15_000, maxStdout: 64 * 1024 },
-  );
-  if (r.exit.code !== 0) return null;
-  try {
-    const j = JSON.parse(r.stdout.toString()) as { format?: { start_time?: string; duration?: string }; streams?: Array<{ codec_name?: string }> };
-    const start = Number(j.format?.start_time);
-    const duration = Number(j.format?.duration);
-    if (!j.streams?.length || !Number.isFinite(start) || !Number.isFinite(duration) || duration <= 0) return null;
-    return { start, duration };
-  } catch {
-    return null;
-  }
+export async function probeSegment(_ffprobePath: string, abs: string): Promise<{ start: number; duration: number } | null> {
+  // parsed in-process: ffprobe is one more child per file, and the shipped static build crashes on some inputs
+  const s = await scanTsFile(abs).catch(() => null);
+  return s && s.frames > 0 ? { start: s.start, duration: s.duration } : null;
 }
 
 export async function repairIndex(o: {
