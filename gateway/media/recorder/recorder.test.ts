@@ -3,12 +3,12 @@
 // footage; a full store stops writing with a state event and a gap, and writing resumes when space returns.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { testGateway, type TestGateway } from '../../../test/helpers/gateway.ts';
 import { startSimulator, type Simulator } from '../../../camera-adapters/simulator/index.ts';
-import { locateFfmpeg, locateFfprobe } from '../../../camera-adapters/ffmpeg/index.ts';
+import { locateFfmpeg } from '../../../camera-adapters/ffmpeg/index.ts';
 import { recordingsRepository, type Segment } from '../../repositories/recordings.repository.ts';
 import { LocalSegmentStore } from './segment-store.ts';
 import { Recorder, type RecorderDeps } from './recorder.ts';
@@ -32,7 +32,6 @@ function recorder(config = cfg()): Recorder {
     store,
     config,
     ffmpegPath: locateFfmpeg(),
-    ffprobePath: locateFfprobe(),
     source: t.media!.edge,
     onState: (c, state, reason) => void states.push({ cameraId: c, state, reason }),
     auditHold: async () => undefined,
@@ -100,7 +99,7 @@ describe('recorder', () => {
       expect(s.startAt.getTime()).toBeGreaterThanOrEqual(t0 - 3000);
       expect(s.endAt.getTime()).toBeLessThanOrEqual(Date.now() + 1000);
       expect(s.path).toMatch(new RegExp(`^${cameraId}/main/\\d{8}/${s.startAt.getTime()}\\.ts$`));
-      const probe = await probeSegment(locateFfprobe(), store.absolute(s.path));
+      const probe = await probeSegment(store.absolute(s.path));
       expect(Math.abs(probe!.start * 90_000 - s.firstPts90k!)).toBeLessThan(9000); // within 0.1 s
     }
     for (let i = 1; i < segs.length; i++) {
@@ -158,6 +157,22 @@ describe('recorder', () => {
     expect(readFileSync(store.absolute(held.path)).length).toBe(held.bytes);
     for (const s of segs) if (s.id !== held.id) expect(await store.stat(s.path)).toBeNull();
   }, 60_000);
+
+  it('an approved grant holds its footage window once per camera; closing the case releases it (audited)', async () => {
+    const audits: string[] = [];
+    const rec = new Recorder({
+      repo: recordingsRepository(t.tdb.db), store, config: { ...cfg(), enabled: false }, ffmpegPath: locateFfmpeg(), source: t.media!.edge,
+      onState: () => undefined, auditHold: async (e) => void audits.push(`${e.op}:${e.reason}`), log: () => undefined, freeBytes: async () => free,
+    });
+    const g = { id: randomUUID(), cameraIds: [cameraId], footageFrom: new Date(Date.now() - 3_600_000), footageTo: new Date(), caseNo: '兖公刑立字〔2026〕118号', decidedBy: null };
+    expect(await rec.holdForGrant(g)).toHaveLength(1);
+    expect(await rec.holdForGrant(g)).toHaveLength(0); // the approval notice heard twice (two processes)
+    const repo = recordingsRepository(t.tdb.db);
+    expect((await repo.holds(cameraId)).filter((h) => h.grantId === g.id)).toHaveLength(1);
+    expect(await rec.releaseCase(g.caseNo, null)).toHaveLength(1);
+    expect((await repo.holds(cameraId)).filter((h) => h.grantId === g.id)).toHaveLength(0);
+    expect(audits).toEqual(['create:grant_approved', 'release:case_closed']);
+  });
 
   it('a full store stops writing with a disk_full state and a gap; writing resumes when space returns', async () => {
     const repo = recordingsRepository(t.tdb.db);

@@ -13,7 +13,6 @@ export interface RecorderDeps {
   store: LocalSegmentStore;
   config: RecordingConfig;
   ffmpegPath: string;
-  ffprobePath: string;
   source: SourceHolder;
   /** A camera's recording state changed (disk_full, offline, recording…): publish it like camera.state. */
   onState(cameraId: string, state: RecorderState, reason: string | null): void;
@@ -48,7 +47,7 @@ export class Recorder {
     const rows = await this.d.repo.policyRows();
     this.plans = new Map(rows.map((r) => [r.cameraId, planFor(r, this.d.config)]));
     this.lastRepair = await repairIndex({
-      store: this.d.store, repo: this.d.repo, ffprobePath: this.d.ffprobePath, segmentSeconds: this.d.config.segmentSeconds,
+      store: this.d.store, repo: this.d.repo, segmentSeconds: this.d.config.segmentSeconds,
       knownCameras: new Set(rows.map((r) => r.cameraId)),
       log: (msg, detail) => this.d.log('warn', msg, detail),
     });

@@ -25,7 +25,7 @@ async function list(dir: string): Promise<string[]> {
 }
 
 /** First pts and duration of an MPEG-TS file, in seconds; null when it holds no readable video. */
-export async function probeSegment(_ffprobePath: string, abs: string): Promise<{ start: number; duration: number } | null> {
+export async function probeSegment(abs: string): Promise<{ start: number; duration: number } | null> {
   // parsed in-process: ffprobe is one more child per file, and the shipped static build crashes on some inputs
   const s = await scanTsFile(abs).catch(() => null);
   return s && s.frames > 0 ? { start: s.start, duration: s.duration } : null;
@@ -34,7 +34,6 @@ export async function probeSegment(_ffprobePath: string, abs: string): Promise<{
 export async function repairIndex(o: {
   store: LocalSegmentStore;
   repo: RecordingsRepository;
-  ffprobePath: string;
   segmentSeconds: number;
   /** Cameras that exist in the database (a directory for an unknown id is left alone). */
   knownCameras: Set<string>;
@@ -53,7 +52,7 @@ export async function repairIndex(o: {
         if (!m) continue;
         const partRel = `${stagingRel}/${name}`;
         const abs = store.absolute(partRel);
-        const probe = await probeSegment(o.ffprobePath, abs);
+        const probe = await probeSegment(abs);
         const wallMs = Number(m[1]);
         if (!probe) {
           const st = await stat(abs).catch(() => null);
@@ -85,7 +84,7 @@ export async function repairIndex(o: {
         for (const rel of rels) {
           if (known.has(rel)) continue;
           const abs = store.absolute(rel);
-          const probe = await probeSegment(o.ffprobePath, abs);
+          const probe = await probeSegment(abs);
           const startMs = Number(path.basename(rel, '.ts'));
           if (!probe) {
             await repo.insertGap({ cameraId: cam, stream, startAt: new Date(startMs), endAt: new Date(startMs + o.segmentSeconds * 1000), reason: 'corrupt' });
