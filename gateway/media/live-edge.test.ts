@@ -239,6 +239,33 @@ describe('live edge', () => {
     v.res.destroy();
   });
 
+  it('watchdog: a relay that stops delivering frames (SIGSTOP) is restarted, not only a crashed one', async () => {
+    const media: string[] = [];
+    const onMedia = (e: { cameraId: string; state: string }) => void (e.cameraId === CAM && media.push(e.state));
+    rt.pulls.on('media', onMedia);
+    const v = await viewer(CAM, `ok:${CAM}`);
+    const pull = rt.pulls.get(CAM, 'main')!;
+    const pid = pull.proc!.pid!;
+    const restarts = pull.restarts;
+    pull.hold(); // a holder that outlives the viewer (as the recorder does)
+    process.kill(pid, 'SIGSTOP');
+    try {
+      await waitFor(() => pull.restarts > restarts && pull.proc?.pid !== undefined && pull.proc.pid !== pid, 15_000);
+    } finally {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        /* already gone */
+      }
+    }
+    await v.closed; // its GOP went stale: the viewer was told source_lost
+    expect(audits.some((a) => a.type === 'live.close' && a.reason === 'source_lost')).toBe(true);
+    const again = await viewer(CAM, `ok:${CAM}`);
+    again.res.destroy();
+    pull.release();
+    rt.pulls.off('media', onMedia);
+  }, 30_000);
+
   it('a session ends at its `until`', async () => {
     const t0 = Date.now();
     const v = await viewer(CAM, `short:${CAM}:1500`);

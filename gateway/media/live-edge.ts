@@ -84,8 +84,12 @@ export class LiveEdge {
     const stall = cfg.stallTimeoutMs ?? 8000;
     this.watchdog = setInterval(() => {
       const now = Date.now();
-      for (const ch of this.channels.values()) {
-        if (ch.viewers.size > 0 && ch.ready && now - ch.lastDataAt > stall) ch.lost('source_lost');
+      for (const [p, ch] of this.channels) {
+        // no frames for `stall` ms while someone holds the source: drop the stale GOP and restart the relay
+        if (p.holders > 0 && ch.ready && now - ch.lastDataAt > stall) {
+          ch.lost('source_lost');
+          p.restart(`no frames for ${Math.round(stall / 1000)} s`);
+        }
       }
     }, 500);
     this.watchdog.unref();
