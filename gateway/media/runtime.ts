@@ -4,12 +4,12 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { locateFfmpeg } from '../../camera-adapters/ffmpeg/index.ts';
-import { WorkerPool } from './worker-supervisor.ts';
-import { PullManager } from './pulls.ts';
+import { WorkerPool } from './sources/worker-supervisor.ts';
+import { PullManager } from './sources/pulls.ts';
 import { SessionRegistry } from './sessions.ts';
 import { RtspAuthProxy, type ProxyEvent } from '../../camera-adapters/rtsp/auth-proxy.ts';
-import { LiveEdge } from './live-edge.ts';
-import { liveRoutes } from './routes.ts';
+import { LiveEdge } from './live/live-edge.ts';
+import { liveRoutes } from './live/routes.ts';
 import type { EdgeDeps } from './edge-types.ts';
 
 export interface MediaConfig {

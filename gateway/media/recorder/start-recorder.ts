@@ -5,7 +5,7 @@ import type { Gateway } from '../../compose.ts';
 import { AUDIT } from '../../audit/actions.ts';
 import { locateFfmpeg } from '../../../camera-adapters/ffmpeg/index.ts';
 import { recordingsRepository } from '../../repositories/recordings.repository.ts';
-import type { LiveEdge } from '../live-edge.ts';
+import type { LiveEdge } from '../live/live-edge.ts';
 import { Recorder } from './recorder.ts';
 import { LocalSegmentStore } from './segment-store.ts';
 import type { RecordingConfig } from './policy.ts';

@@ -1,15 +1,15 @@
 // The authorising edge: every viewer byte passes an authorisation first; one upstream per
 // (camera, stream) fans out to all viewers; sessions close at `until`, on closeWhere, or when slow.
 import { randomUUID } from 'node:crypto';
-import { AppError, errors } from '../errors.ts';
-import { runToCompletion, snapshotArgs } from '../../camera-adapters/ffmpeg/index.ts';
+import { AppError, errors } from '../../errors.ts';
+import { runToCompletion, snapshotArgs } from '../../../camera-adapters/ffmpeg/index.ts';
 import { Channel, type ChannelViewer } from './channel.ts';
-import { redact, type Pull, type PullManager, type StreamKind } from './pulls.ts';
-import type { WorkerPool } from './worker-supervisor.ts';
-import type { Authorization, CameraSource, EdgeDeps, ViewerSessionInfo, ViewerSink } from './edge-types.ts';
-import { revocationKeysFor } from './authorize.ts';
-import { fetchSnapshot } from './snapshot/fetch-snapshot.ts';
-import { SessionRegistry, type SessionHandle } from './sessions.ts';
+import { redact, type Pull, type PullManager, type StreamKind } from '../sources/pulls.ts';
+import type { WorkerPool } from '../sources/worker-supervisor.ts';
+import type { Authorization, CameraSource, EdgeDeps, ViewerSessionInfo, ViewerSink } from '../edge-types.ts';
+import { revocationKeysFor } from '../authorize.ts';
+import { fetchSnapshot } from '../snapshot/fetch-snapshot.ts';
+import { SessionRegistry, type SessionHandle } from '../sessions.ts';
 
 export interface LiveEdgeConfig {
   ffmpegPath: string;

@@ -2,8 +2,8 @@
 // fanned out to viewers with shared buffers and a per-viewer buffer cap.
 import http from 'node:http';
 import { FlvDemuxer, flvHeader, metadataHasAudio, normalizeMetadata, rebaseTags, TAG_AUDIO, TAG_SCRIPT, TAG_VIDEO, type FlvTag } from './flv.ts';
-import { playSign } from './publish-token.ts';
-import type { ViewerSink } from './edge-types.ts';
+import { playSign } from '../sources/publish-token.ts';
+import type { ViewerSink } from '../edge-types.ts';
 
 /** Never keep more than this in one GOP cache (a camera with a huge GOP gets no warm start). */
 const MAX_GOP_BYTES = 24 * 1024 * 1024;

@@ -2,7 +2,7 @@
 // anyone holds it; idle-stopped after a grace period; a dropped camera is retried with backoff.
 import { EventEmitter } from 'node:events';
 import { createHash } from 'node:crypto';
-import { relayArgs, spawnManaged, type ManagedProcess } from '../../camera-adapters/ffmpeg/index.ts';
+import { relayArgs, spawnManaged, type ManagedProcess } from '../../../camera-adapters/ffmpeg/index.ts';
 import { publishQuery } from './publish-token.ts';
 import type { WorkerPool } from './worker-supervisor.ts';
 
