@@ -24,16 +24,21 @@ export async function startMedia(gw: Gateway, overrides: { rtmpBasePort?: number
   );
   const unbind = closeSessionsOnRevocation(gw, runtime);
   // recording holds camera sources through the edge, so live viewers of recorded cameras start warm
+  let closing: Promise<void> | null = null;
   const rec = await startRecorder(gw, runtime.edge, overrides.recordingDir ? { dir: overrides.recordingDir } : {});
   return {
     ...runtime,
     recorder: rec?.recorder ?? null,
-    async close() {
-      unbind();
-      runtime.sessions.closeAll('shutdown');
-      await rec?.close(); // ends each open segment cleanly so it is indexed
-      await runtime.close();
-      await auditsWritten(); // every session's `shutdown` close is in the audit log before the pool goes
+    // idempotent: SIGTERM handling and test teardown may both call it
+    close() {
+      closing ??= (async () => {
+        unbind();
+        runtime.sessions.closeAll('shutdown');
+        await rec?.close(); // ends each open segment cleanly so it is indexed
+        await runtime.close();
+        await auditsWritten(); // every session's `shutdown` close is in the audit log before the pool goes
+      })();
+      return closing;
     },
   };
 }
