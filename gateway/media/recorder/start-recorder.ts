@@ -60,7 +60,16 @@ export async function startRecorder(gw: Gateway, edge: LiveEdge, opts: { dir?: s
     log: (level, msg, detail) => gw.log[level](detail ?? {}, msg),
   });
   // an approved grant's footage window is held from retention (every process hears it; the insert is idempotent)
+  let reconcileTimer: NodeJS.Timeout | null = null;
   const off = gw.bus.on((m) => {
+    if (m.kind === 'camera') {
+      // consent, settings or enrolment changed: re-read the policy (debounced: bulk edits send many)
+      reconcileTimer ??= setTimeout(() => {
+        reconcileTimer = null;
+        void recorder.reconcile().catch((err: unknown) => gw.log.error({ err }, 'recording policy reload failed'));
+      }, 1000);
+      return;
+    }
     if (m.kind !== 'event') return;
     const e = m.data as { type?: string; payload?: { id?: string; decision?: string } };
     if (e.type !== 'grant.decided' || e.payload?.decision !== 'approved' || typeof e.payload.id !== 'string') return;
@@ -74,6 +83,7 @@ export async function startRecorder(gw: Gateway, edge: LiveEdge, opts: { dir?: s
     recorder,
     async close() {
       off();
+      if (reconcileTimer) clearTimeout(reconcileTimer);
       await recorder.close();
     },
   };
