@@ -137,13 +137,17 @@ export async function run(): Promise<Figures> {
       process.kill(pid, 'SIGKILL');
       await new Promise((r) => setTimeout(r, 300));
       const cut = readdirSync(staging).filter((f) => f.endsWith('.part'));
-      // the newest .part of the killed run is the cut segment
-      const newest = cut.filter((f) => before.has(f)).sort((a, b) => Number(a.split('-')[1]!.slice(0, 6)) - Number(b.split('-')[1]!.slice(0, 6))).at(-1);
+      // the cut segment: the killed run (newest wall-clock prefix), highest segment number
+      const key = (f: string): [number, number] => [Number(f.split('-')[0]), Number(f.split('-')[1]!.slice(0, 6))];
+      const newest = cut
+        .filter((f) => before.has(f))
+        .sort((a, b) => key(a)[0] - key(b)[0] || key(a)[1] - key(b)[1])
+        .at(-1);
       if (!newest) continue;
       const scan = await scanTsFile(path.join(staging, newest));
       const wall = Number(newest.split('-')[0]);
       const endWall = scan ? wall + (scan.start + scan.duration) * 1000 : wall;
-      losses.push((killedAt - endWall) / 1000);
+      losses.push(Math.max(0, killedAt - endWall) / 1000);
       while (r0.pid === pid || r0.pid === undefined) await new Promise((r) => setTimeout(r, 200));
     }
     figures.kill9_loss_s = losses.length ? round(Math.max(...losses), 2) : 'not measured';
