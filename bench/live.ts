@@ -13,9 +13,9 @@ import Fastify from 'fastify';
 import { startSimulator } from '../camera-adapters/simulator/simulator.ts';
 import { locateFfmpeg, loopPublishArgs, runToCompletion, spawnManaged, testClipArgs } from '../camera-adapters/ffmpeg/index.ts';
 import { createMediaRuntime } from '../gateway/media/runtime.ts';
-import { FlvDemuxer } from '../gateway/media/flv.ts';
-import { playSign, publishQuery } from '../gateway/media/publish-token.ts';
-import { streamPathFor } from '../gateway/media/pulls.ts';
+import { FlvDemuxer } from '../gateway/media/live/flv.ts';
+import { playSign, publishQuery } from '../gateway/media/sources/publish-token.ts';
+import { streamPathFor } from '../gateway/media/sources/pulls.ts';
 import { freePortRun, pidsWithArg } from '../gateway/media/test-support.ts';
 import type { AuditEvent, EdgeDeps } from '../gateway/media/edge-types.ts';
 

@@ -1,8 +1,8 @@
 // Issue 8 §7: the two WebSocket routes are in the OpenAPI document (@fastify/websocket hides them by default).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { testGateway, type TestGateway } from './helpers/gateway.ts';
-import { liveRoutes } from '../gateway/media/routes.ts';
-import type { LiveEdge } from '../gateway/media/live-edge.ts';
+import { liveRoutes } from '../gateway/media/live/routes.ts';
+import type { LiveEdge } from '../gateway/media/live/live-edge.ts';
 
 type Op = { parameters: { in: string; name: string }[]; responses: Record<string, unknown>; description: string; summary: string };
 let t: TestGateway;

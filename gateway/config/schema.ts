@@ -141,6 +141,34 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** Gateway-side recording (media/recorder): off unless enabled; police and village cameras record by default, household ones only with the owner's consent. */
+    recording: Type.Object(
+      {
+        enabled: Type.Boolean({ default: false }),
+        dir: Type.String({ minLength: 1, default: './data/recordings' }),
+        segmentSeconds: Type.Integer({ minimum: 2, maximum: 60, default: 10 }),
+        /** Below this free space the oldest unheld footage is deleted; with nothing deletable, writing stops. */
+        minFreeBytes: Type.Integer({ minimum: 0, default: 2 * 1024 ** 3 }),
+        retentionDays: Type.Object(
+          {
+            police: Type.Integer({ minimum: 0, maximum: 3650, default: 30 }),
+            village: Type.Integer({ minimum: 0, maximum: 3650, default: 30 }),
+            household: Type.Integer({ minimum: 0, maximum: 3650, default: 7 }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+        /** Bytes each owner class may hold; 0 = no quota. */
+        quotaBytes: Type.Object(
+          {
+            police: Type.Integer({ minimum: 0, default: 0 }),
+            village: Type.Integer({ minimum: 0, default: 0 }),
+            household: Type.Integer({ minimum: 0, default: 0 }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     log: Type.Object(
       {
         level: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),

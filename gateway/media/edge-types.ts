@@ -1,5 +1,5 @@
 // What the live edge needs from the rest of the gateway, and what it shows back.
-import type { StreamKind } from './pulls.ts';
+import type { StreamKind } from './sources/pulls.ts';
 
 export type EdgeAction = 'live' | 'snapshot';
 

@@ -4,11 +4,12 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { locateFfmpeg } from '../../camera-adapters/ffmpeg/index.ts';
-import { WorkerPool } from './worker-supervisor.ts';
-import { PullManager } from './pulls.ts';
+import { WorkerPool } from './sources/worker-supervisor.ts';
+import { PullManager } from './sources/pulls.ts';
 import { SessionRegistry } from './sessions.ts';
-import { LiveEdge } from './live-edge.ts';
-import { liveRoutes } from './routes.ts';
+import { RtspAuthProxy, type ProxyEvent } from '../../camera-adapters/rtsp/auth-proxy.ts';
+import { LiveEdge } from './live/live-edge.ts';
+import { liveRoutes } from './live/routes.ts';
 import type { EdgeDeps } from './edge-types.ts';
 
 export interface MediaConfig {
@@ -38,6 +39,8 @@ export interface MediaConfig {
   /** Relay stream probing (µs / bytes); defaults favour a fast first frame. */
   relayAnalyzeDurationUs?: number;
   relayProbeSize?: number;
+  /** What the RTSP proxy refused (redirects, bad nonces): for the operator's log, never for viewers. */
+  onProxyEvent?: (e: ProxyEvent) => void;
 }
 
 export interface MediaRuntime {
@@ -46,6 +49,7 @@ export interface MediaRuntime {
   workers: WorkerPool;
   /** Every open media session (live, snapshot, playback, export): revocation closes them here. */
   sessions: SessionRegistry;
+  proxy: RtspAuthProxy;
   /** Fastify plugin with /media/live/:id.flv, /media/live/:id.ws, /media/snapshot/:id.jpg. */
   routes: ReturnType<typeof liveRoutes>;
   close(): Promise<void>;
@@ -65,11 +69,16 @@ export async function createMediaRuntime(cfg: MediaConfig, deps: EdgeDeps): Prom
   });
   await workers.start();
   const sessions = new SessionRegistry();
+  // camera credentials never reach an argv: ffmpeg dials this loopback proxy with a single-use nonce
+  const proxy = new RtspAuthProxy({ ...(cfg.onProxyEvent ? { onEvent: cfg.onProxyEvent } : {}) });
+  await proxy.listen();
+  const viaProxy = (url: string): string => (url.startsWith('rtsp://') ? proxy.ticket(url) : url);
   const pulls = new PullManager(
     {
       ffmpegPath,
       idleMs: cfg.pullIdleMs,
       audio: cfg.audio ?? 'copy',
+      viaProxy,
       ...(cfg.relayAnalyzeDurationUs !== undefined ? { analyzeDurationUs: cfg.relayAnalyzeDurationUs } : {}),
       ...(cfg.relayProbeSize !== undefined ? { probeSize: cfg.relayProbeSize } : {}),
     },
@@ -85,6 +94,7 @@ export async function createMediaRuntime(cfg: MediaConfig, deps: EdgeDeps): Prom
       snapshotCacheMs: cfg.snapshotCacheMs,
       batchMs: cfg.batchMs,
       batchFromViewers: cfg.batchFromViewers,
+      viaProxy,
     },
     deps,
     pulls,
@@ -97,11 +107,13 @@ export async function createMediaRuntime(cfg: MediaConfig, deps: EdgeDeps): Prom
     pulls,
     workers,
     sessions,
+    proxy,
     routes: liveRoutes(edge),
     async close() {
       sessions.closeAll('shutdown');
       await edge.close();
       await pulls.close();
+      await proxy.close();
       await workers.stop();
       if (!cfg.dataDir) rmSync(dataDir, { recursive: true, force: true }); // our own scratch, not a configured dir
     },

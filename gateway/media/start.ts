@@ -2,9 +2,11 @@ import path from 'node:path';
 import type { Gateway } from '../compose.ts';
 import { createMediaRuntime, type MediaRuntime } from './runtime.ts';
 import { auditsWritten, closeSessionsOnRevocation, edgeDepsFor } from './edge-deps.ts';
+import { startRecorder } from './recorder/start-recorder.ts';
+import type { Recorder } from './recorder/recorder.ts';
 
 /** Starts the media workers and the authorising edge for a gateway, bound to its access runtime. */
-export async function startMedia(gw: Gateway, overrides: { rtmpBasePort?: number; httpBasePort?: number; dataDir?: string } = {}): Promise<MediaRuntime> {
+export async function startMedia(gw: Gateway, overrides: { rtmpBasePort?: number; httpBasePort?: number; dataDir?: string; recordingDir?: string } = {}): Promise<MediaRuntime & { recorder: Recorder | null }> {
   const m = gw.config.media;
   const runtime = await createMediaRuntime(
     {
@@ -16,16 +18,27 @@ export async function startMedia(gw: Gateway, overrides: { rtmpBasePort?: number
       ...(m.ffmpegPath ? { ffmpegPath: m.ffmpegPath } : {}),
       audio: m.audio,
       dataDir: overrides.dataDir ?? path.resolve(path.dirname(gw.config.database.dataDir), 'media'),
+      onProxyEvent: (e) => gw.log.warn({ proxy: e }, 'camera RTSP refused by the proxy'),
     },
     edgeDepsFor(gw),
   );
   const unbind = closeSessionsOnRevocation(gw, runtime);
+  // recording holds camera sources through the edge, so live viewers of recorded cameras start warm
+  let closing: Promise<void> | null = null;
+  const rec = await startRecorder(gw, runtime.edge, overrides.recordingDir ? { dir: overrides.recordingDir } : {});
   return {
     ...runtime,
-    async close() {
-      unbind();
-      await runtime.close();
-      await auditsWritten(); // every session's `shutdown` close is in the audit log before the pool goes
+    recorder: rec?.recorder ?? null,
+    // idempotent: SIGTERM handling and test teardown may both call it
+    close() {
+      closing ??= (async () => {
+        unbind();
+        runtime.sessions.closeAll('shutdown');
+        await rec?.close(); // ends each open segment cleanly so it is indexed
+        await runtime.close();
+        await auditsWritten(); // every session's `shutdown` close is in the audit log before the pool goes
+      })();
+      return closing;
     },
   };
 }

@@ -187,11 +187,15 @@ export interface ApiPaths {
           at: string;
           actorUserId: string | null;
           actorName: string | null;
+          actorUsername: string | null;
+          actorStationName: string | null;
           action: string;
           outcome: string;
           cameraId: string | null;
+          cameraName: string | null;
           grantId: string | null;
           stationId: string | null;
+          stationName: string | null;
           caseNo: string | null;
           windowFrom: string | null;
           windowTo: string | null;
@@ -211,8 +215,125 @@ export interface ApiPaths {
       response: {
         intact: boolean;
         rows: number;
+        headId: number | null;
         firstBrokenId: number | null;
         problem: string | null;
+        broken: Array<{
+          id: number;
+          problem: string;
+        }>;
+        brokenCount: number;
+        checkpoints: {
+          checked: number;
+          failed: Array<{
+            source: string;
+            headId: number;
+            problem: string;
+          }>;
+        };
+      };
+    };
+    post: {
+      params: never;
+      query: never;
+      body: {
+        checkpoints: Array<string | {
+          jws: string;
+          jwk?: {
+            [key: string]: unknown;
+          };
+        }>;
+      };
+      response: {
+        intact: boolean;
+        rows: number;
+        headId: number | null;
+        firstBrokenId: number | null;
+        problem: string | null;
+        broken: Array<{
+          id: number;
+          problem: string;
+        }>;
+        brokenCount: number;
+        checkpoints: {
+          checked: number;
+          failed: Array<{
+            source: string;
+            headId: number;
+            problem: string;
+          }>;
+        };
+      };
+    };
+  };
+  "/api/v1/audit/checkpoints": {
+    get: {
+      params: never;
+      query: {
+        before?: number;
+        limit?: number;
+      };
+      body: never;
+      response: {
+        items: Array<{
+          id: number | null;
+          checkpoint: {
+            iss: string;
+            headId: number;
+            headHash: string;
+            rows: number;
+            at: string;
+          };
+          jws: string;
+          jwk: {
+            [key: string]: unknown;
+          };
+        }>;
+        nextBefore: number | null;
+      };
+    };
+    post: {
+      params: never;
+      query: never;
+      body: never;
+      response: {
+        checkpoint: {
+          id: number | null;
+          checkpoint: {
+            iss: string;
+            headId: number;
+            headHash: string;
+            rows: number;
+            at: string;
+          };
+          jws: string;
+          jwk: {
+            [key: string]: unknown;
+          };
+        } | null;
+      };
+    };
+  };
+  "/api/v1/audit/checkpoints/{id}": {
+    get: {
+      params: {
+        id: number;
+      };
+      query: never;
+      body: never;
+      response: {
+        id: number | null;
+        checkpoint: {
+          iss: string;
+          headId: number;
+          headHash: string;
+          rows: number;
+          at: string;
+        };
+        jws: string;
+        jwk: {
+          [key: string]: unknown;
+        };
       };
     };
   };
@@ -240,7 +361,7 @@ export interface ApiPaths {
           delegatedToCommittee: boolean;
           lat: number;
           lon: number;
-          endpoint: string;
+          endpoint: string | null;
           enabled: boolean;
           state: string;
           stateReason: string | null;
@@ -282,6 +403,7 @@ export interface ApiPaths {
         consentDate?: string;
         consentDocumentRef?: string;
         delegatedToCommittee?: boolean;
+        mediaPorts?: Array<number>;
       };
       response: {
         id: string;
@@ -297,7 +419,7 @@ export interface ApiPaths {
         delegatedToCommittee: boolean;
         lat: number;
         lon: number;
-        endpoint: string;
+        endpoint: string | null;
         enabled: boolean;
         state: string;
         stateReason: string | null;
@@ -340,7 +462,7 @@ export interface ApiPaths {
         delegatedToCommittee: boolean;
         lat: number;
         lon: number;
-        endpoint: string;
+        endpoint: string | null;
         enabled: boolean;
         state: string;
         stateReason: string | null;
@@ -395,6 +517,11 @@ export interface ApiPaths {
           cameraId?: string;
           code?: string;
           reason?: string;
+          changes?: Array<string>;
+          ownerChange?: {
+            from: string | null;
+            to: string;
+          };
         }>;
       };
     };
@@ -420,7 +547,7 @@ export interface ApiPaths {
         delegatedToCommittee: boolean;
         lat: number;
         lon: number;
-        endpoint: string;
+        endpoint: string | null;
         enabled: boolean;
         state: string;
         stateReason: string | null;
@@ -463,7 +590,7 @@ export interface ApiPaths {
         delegatedToCommittee: boolean;
         lat: number;
         lon: number;
-        endpoint: string;
+        endpoint: string | null;
         enabled: boolean;
         state: string;
         stateReason: string | null;
@@ -506,7 +633,52 @@ export interface ApiPaths {
         delegatedToCommittee: boolean;
         lat: number;
         lon: number;
-        endpoint: string;
+        endpoint: string | null;
+        enabled: boolean;
+        state: string;
+        stateReason: string | null;
+        lastSeenAt: string | null;
+        deviceInfo: {
+          manufacturer?: string;
+          model?: string;
+          firmware?: string;
+        };
+        profiles: Array<{
+          token: string;
+          name: string;
+          encoding: string;
+          width: number;
+          height: number;
+          fps: number | null;
+        }>;
+        createdAt: string;
+      };
+    };
+  };
+  "/api/v1/cameras/{id}/media-ports": {
+    put: {
+      params: {
+        id: string;
+      };
+      query: never;
+      body: {
+        mediaPorts: Array<number>;
+      };
+      response: {
+        id: string;
+        deviceId: string;
+        name: string;
+        ownerClass: "police" | "village" | "household";
+        stationId: string;
+        villageId: string | null;
+        ownerUserId: string | null;
+        ownerName: string | null;
+        address: string | null;
+        sharingMode: "station" | "on_request" | "never_live" | null;
+        delegatedToCommittee: boolean;
+        lat: number;
+        lon: number;
+        endpoint: string | null;
         enabled: boolean;
         state: string;
         stateReason: string | null;
@@ -539,6 +711,7 @@ export interface ApiPaths {
         consentDate: string;
         documentRef?: string;
         delegatedToCommittee?: boolean;
+        emergencyBypass?: boolean;
       };
       response: {
         id: string;
@@ -554,7 +727,7 @@ export interface ApiPaths {
         delegatedToCommittee: boolean;
         lat: number;
         lon: number;
-        endpoint: string;
+        endpoint: string | null;
         enabled: boolean;
         state: string;
         stateReason: string | null;
@@ -600,7 +773,7 @@ export interface ApiPaths {
         delegatedToCommittee: boolean;
         lat: number;
         lon: number;
-        endpoint: string;
+        endpoint: string | null;
         enabled: boolean;
         state: string;
         stateReason: string | null;
@@ -635,6 +808,7 @@ export interface ApiPaths {
           consentDate: string;
           recordedBy: string | null;
           documentRef: string | null;
+          emergencyBypass: boolean;
           recordedAt: string;
         }>;
       };
@@ -674,6 +848,7 @@ export interface ApiPaths {
           role: "officer" | "duty_officer" | "investigator" | "village_committee" | "household_owner" | "auditor" | "system_admin";
           jurisdictionId: string;
           disabled: boolean;
+          activated: boolean;
         }>;
       };
     };
@@ -692,6 +867,7 @@ export interface ApiPaths {
         role: "officer" | "duty_officer" | "investigator" | "village_committee" | "household_owner" | "auditor" | "system_admin";
         jurisdictionId: string;
         disabled: boolean;
+        activated: boolean;
       };
     };
   };
@@ -709,6 +885,7 @@ export interface ApiPaths {
         role: "officer" | "duty_officer" | "investigator" | "village_committee" | "household_owner" | "auditor" | "system_admin";
         jurisdictionId: string;
         disabled: boolean;
+        activated: boolean;
       };
     };
   };
@@ -727,6 +904,21 @@ export interface ApiPaths {
         displayName: string;
         role: "officer" | "duty_officer" | "investigator" | "village_committee" | "household_owner" | "auditor" | "system_admin";
         jurisdictionId: string;
+      };
+    };
+  };
+  "/api/v1/me/notices": {
+    get: {
+      params: never;
+      query: never;
+      body: never;
+      response: {
+        items: Array<{
+          id: number;
+          kind: string;
+          message: string;
+          at: string;
+        }>;
       };
     };
   };
@@ -800,6 +992,14 @@ export interface ApiPaths {
           reason: string;
           message: string;
         }>;
+        notes: Array<{
+          code: string;
+          message: string;
+        }>;
+        footage: {
+          from: string;
+          to: string;
+        } | null;
       };
     };
   };
@@ -929,6 +1129,10 @@ export interface ApiPaths {
           reason: string;
           message: string;
         }>;
+        notes: Array<{
+          code: string;
+          message: string;
+        }>;
       };
     };
   };
@@ -1008,43 +1212,45 @@ export interface ApiPaths {
         version?: number;
       };
       response: {
-        id: string;
-        batchId: string;
-        parentId: string | null;
-        requesterUserId: string;
-        requesterStationId: string;
-        ownerStationId: string;
-        agreementId: string | null;
-        approverKind: "station" | "owner";
-        caseNo: string;
-        reason: string;
-        requestedCameraIds: Array<string>;
-        cameraIds: Array<string>;
-        requestedActions: Array<string>;
-        actions: Array<string>;
-        requestedFootage: {
-          from: string;
-          to: string;
-        } | null;
-        footage: {
-          from: string;
-          to: string;
-        } | null;
-        live: {
-          from: string;
-          to: string;
-        } | null;
-        lifetimeMinutes: number;
-        state: "pending" | "approved" | "denied" | "revoked" | "expired" | "withdrawn";
-        emergency: boolean;
-        reviewState: "pending_review" | "upheld" | "misuse" | null;
-        reviewNote: string | null;
-        decidedBy: string | null;
-        decidedAt: string | null;
-        decisionReason: string | null;
-        expiresAt: string;
-        version: number;
-        createdAt: string;
+        grant: {
+          id: string;
+          batchId: string;
+          parentId: string | null;
+          requesterUserId: string;
+          requesterStationId: string;
+          ownerStationId: string;
+          agreementId: string | null;
+          approverKind: "station" | "owner";
+          caseNo: string;
+          reason: string;
+          requestedCameraIds: Array<string>;
+          cameraIds: Array<string>;
+          requestedActions: Array<string>;
+          actions: Array<string>;
+          requestedFootage: {
+            from: string;
+            to: string;
+          } | null;
+          footage: {
+            from: string;
+            to: string;
+          } | null;
+          live: {
+            from: string;
+            to: string;
+          } | null;
+          lifetimeMinutes: number;
+          state: "pending" | "approved" | "denied" | "revoked" | "expired" | "withdrawn";
+          emergency: boolean;
+          reviewState: "pending_review" | "upheld" | "misuse" | null;
+          reviewNote: string | null;
+          decidedBy: string | null;
+          decidedAt: string | null;
+          decisionReason: string | null;
+          expiresAt: string;
+          version: number;
+          createdAt: string;
+        };
       };
     };
   };
@@ -1059,43 +1265,45 @@ export interface ApiPaths {
         version?: number;
       };
       response: {
-        id: string;
-        batchId: string;
-        parentId: string | null;
-        requesterUserId: string;
-        requesterStationId: string;
-        ownerStationId: string;
-        agreementId: string | null;
-        approverKind: "station" | "owner";
-        caseNo: string;
-        reason: string;
-        requestedCameraIds: Array<string>;
-        cameraIds: Array<string>;
-        requestedActions: Array<string>;
-        actions: Array<string>;
-        requestedFootage: {
-          from: string;
-          to: string;
-        } | null;
-        footage: {
-          from: string;
-          to: string;
-        } | null;
-        live: {
-          from: string;
-          to: string;
-        } | null;
-        lifetimeMinutes: number;
-        state: "pending" | "approved" | "denied" | "revoked" | "expired" | "withdrawn";
-        emergency: boolean;
-        reviewState: "pending_review" | "upheld" | "misuse" | null;
-        reviewNote: string | null;
-        decidedBy: string | null;
-        decidedAt: string | null;
-        decisionReason: string | null;
-        expiresAt: string;
-        version: number;
-        createdAt: string;
+        grant: {
+          id: string;
+          batchId: string;
+          parentId: string | null;
+          requesterUserId: string;
+          requesterStationId: string;
+          ownerStationId: string;
+          agreementId: string | null;
+          approverKind: "station" | "owner";
+          caseNo: string;
+          reason: string;
+          requestedCameraIds: Array<string>;
+          cameraIds: Array<string>;
+          requestedActions: Array<string>;
+          actions: Array<string>;
+          requestedFootage: {
+            from: string;
+            to: string;
+          } | null;
+          footage: {
+            from: string;
+            to: string;
+          } | null;
+          live: {
+            from: string;
+            to: string;
+          } | null;
+          lifetimeMinutes: number;
+          state: "pending" | "approved" | "denied" | "revoked" | "expired" | "withdrawn";
+          emergency: boolean;
+          reviewState: "pending_review" | "upheld" | "misuse" | null;
+          reviewNote: string | null;
+          decidedBy: string | null;
+          decidedAt: string | null;
+          decisionReason: string | null;
+          expiresAt: string;
+          version: number;
+          createdAt: string;
+        };
       };
     };
   };
@@ -1109,43 +1317,45 @@ export interface ApiPaths {
         reason: string;
       };
       response: {
-        id: string;
-        batchId: string;
-        parentId: string | null;
-        requesterUserId: string;
-        requesterStationId: string;
-        ownerStationId: string;
-        agreementId: string | null;
-        approverKind: "station" | "owner";
-        caseNo: string;
-        reason: string;
-        requestedCameraIds: Array<string>;
-        cameraIds: Array<string>;
-        requestedActions: Array<string>;
-        actions: Array<string>;
-        requestedFootage: {
-          from: string;
-          to: string;
-        } | null;
-        footage: {
-          from: string;
-          to: string;
-        } | null;
-        live: {
-          from: string;
-          to: string;
-        } | null;
-        lifetimeMinutes: number;
-        state: "pending" | "approved" | "denied" | "revoked" | "expired" | "withdrawn";
-        emergency: boolean;
-        reviewState: "pending_review" | "upheld" | "misuse" | null;
-        reviewNote: string | null;
-        decidedBy: string | null;
-        decidedAt: string | null;
-        decisionReason: string | null;
-        expiresAt: string;
-        version: number;
-        createdAt: string;
+        grant: {
+          id: string;
+          batchId: string;
+          parentId: string | null;
+          requesterUserId: string;
+          requesterStationId: string;
+          ownerStationId: string;
+          agreementId: string | null;
+          approverKind: "station" | "owner";
+          caseNo: string;
+          reason: string;
+          requestedCameraIds: Array<string>;
+          cameraIds: Array<string>;
+          requestedActions: Array<string>;
+          actions: Array<string>;
+          requestedFootage: {
+            from: string;
+            to: string;
+          } | null;
+          footage: {
+            from: string;
+            to: string;
+          } | null;
+          live: {
+            from: string;
+            to: string;
+          } | null;
+          lifetimeMinutes: number;
+          state: "pending" | "approved" | "denied" | "revoked" | "expired" | "withdrawn";
+          emergency: boolean;
+          reviewState: "pending_review" | "upheld" | "misuse" | null;
+          reviewNote: string | null;
+          decidedBy: string | null;
+          decidedAt: string | null;
+          decisionReason: string | null;
+          expiresAt: string;
+          version: number;
+          createdAt: string;
+        };
       };
     };
   };
@@ -1160,43 +1370,45 @@ export interface ApiPaths {
         note?: string;
       };
       response: {
-        id: string;
-        batchId: string;
-        parentId: string | null;
-        requesterUserId: string;
-        requesterStationId: string;
-        ownerStationId: string;
-        agreementId: string | null;
-        approverKind: "station" | "owner";
-        caseNo: string;
-        reason: string;
-        requestedCameraIds: Array<string>;
-        cameraIds: Array<string>;
-        requestedActions: Array<string>;
-        actions: Array<string>;
-        requestedFootage: {
-          from: string;
-          to: string;
-        } | null;
-        footage: {
-          from: string;
-          to: string;
-        } | null;
-        live: {
-          from: string;
-          to: string;
-        } | null;
-        lifetimeMinutes: number;
-        state: "pending" | "approved" | "denied" | "revoked" | "expired" | "withdrawn";
-        emergency: boolean;
-        reviewState: "pending_review" | "upheld" | "misuse" | null;
-        reviewNote: string | null;
-        decidedBy: string | null;
-        decidedAt: string | null;
-        decisionReason: string | null;
-        expiresAt: string;
-        version: number;
-        createdAt: string;
+        grant: {
+          id: string;
+          batchId: string;
+          parentId: string | null;
+          requesterUserId: string;
+          requesterStationId: string;
+          ownerStationId: string;
+          agreementId: string | null;
+          approverKind: "station" | "owner";
+          caseNo: string;
+          reason: string;
+          requestedCameraIds: Array<string>;
+          cameraIds: Array<string>;
+          requestedActions: Array<string>;
+          actions: Array<string>;
+          requestedFootage: {
+            from: string;
+            to: string;
+          } | null;
+          footage: {
+            from: string;
+            to: string;
+          } | null;
+          live: {
+            from: string;
+            to: string;
+          } | null;
+          lifetimeMinutes: number;
+          state: "pending" | "approved" | "denied" | "revoked" | "expired" | "withdrawn";
+          emergency: boolean;
+          reviewState: "pending_review" | "upheld" | "misuse" | null;
+          reviewNote: string | null;
+          decidedBy: string | null;
+          decidedAt: string | null;
+          decisionReason: string | null;
+          expiresAt: string;
+          version: number;
+          createdAt: string;
+        };
       };
     };
   };
@@ -1242,6 +1454,7 @@ export interface ApiPaths {
           to: string;
         };
         grantId?: string;
+        caseNo?: string;
       };
       response: {
         token: string;
@@ -1297,25 +1510,582 @@ export interface ApiPaths {
         id: string;
       };
       query: {
+        before?: number;
         limit?: number;
       };
       body: never;
       response: {
         items: Array<{
+          id: number;
           at: string;
           kind: string;
+          mode: string;
+          user: {
+            id: string;
+            name: string | null;
+          } | null;
           station: {
             id: string;
-            name: string;
+            name: string | null;
+          } | null;
+          camera: {
+            id: string;
+            name: string | null;
           } | null;
           caseNo: string | null;
           grantId: string | null;
+          grantNeeded: boolean;
+          note: string | null;
           emergency: boolean;
           footage: {
             from: string;
             to: string;
           } | null;
         }>;
+        nextBefore: number | null;
+      };
+    };
+  };
+  "/api/v1/cases": {
+    get: {
+      params: never;
+      query: {
+        status?: "open" | "closed";
+      };
+      body: never;
+      response: {
+        items: Array<{
+          id: string;
+          caseNo: string;
+          title: string;
+          ownerStationId: string;
+          createdBy: string;
+          openedAt: string;
+          status: "open" | "closed";
+          closedAt: string | null;
+          createdAt: string;
+        }>;
+      };
+    };
+    post: {
+      params: never;
+      query: never;
+      body: {
+        caseNo: string;
+        title: string;
+        openedAt?: string;
+      };
+      response: {
+        id: string;
+        caseNo: string;
+        title: string;
+        ownerStationId: string;
+        createdBy: string;
+        openedAt: string;
+        status: "open" | "closed";
+        closedAt: string | null;
+        createdAt: string;
+      };
+    };
+  };
+  "/api/v1/cases/{id}": {
+    get: {
+      params: {
+        id: string;
+      };
+      query: never;
+      body: never;
+      response: {
+        case: {
+          id: string;
+          caseNo: string;
+          title: string;
+          ownerStationId: string;
+          createdBy: string;
+          openedAt: string;
+          status: "open" | "closed";
+          closedAt: string | null;
+          createdAt: string;
+        };
+        members: Array<{
+          userId: string;
+          username: string;
+          role: string;
+          addedAt: string;
+        }>;
+      };
+    };
+  };
+  "/api/v1/cases/{id}/members": {
+    post: {
+      params: {
+        id: string;
+      };
+      query: never;
+      body: {
+        username: string;
+      };
+      response: {
+        members: Array<{
+          userId: string;
+          username: string;
+          role: string;
+          addedAt: string;
+        }>;
+      };
+    };
+  };
+  "/api/v1/cases/{id}/members/{userId}": {
+    delete: {
+      params: {
+        id: string;
+        userId: string;
+      };
+      query: never;
+      body: never;
+      response: {
+        members: Array<{
+          userId: string;
+          username: string;
+          role: string;
+          addedAt: string;
+        }>;
+      };
+    };
+  };
+  "/api/v1/cases/{id}/close": {
+    post: {
+      params: {
+        id: string;
+      };
+      query: never;
+      body: {
+        reason: string;
+      };
+      response: {
+        case: {
+          id: string;
+          caseNo: string;
+          title: string;
+          ownerStationId: string;
+          createdBy: string;
+          openedAt: string;
+          status: "open" | "closed";
+          closedAt: string | null;
+          createdAt: string;
+        };
+        holdsReleased: number;
+      };
+    };
+  };
+  "/api/v1/cases/{id}/sightings": {
+    get: {
+      params: {
+        id: string;
+      };
+      query: never;
+      body: never;
+      response: {
+        items: Array<{
+          id: string;
+          caseId: string;
+          cameraId: string;
+          seenAt: string;
+          note: string;
+          confidence: number;
+          snapshotSha256: string | null;
+          accessGrantId: string | null;
+          createdBy: string;
+          createdAt: string;
+          updatedAt: string;
+          version: number;
+        }>;
+      };
+    };
+    post: {
+      params: {
+        id: string;
+      };
+      query: never;
+      body: {
+        cameraId: string;
+        seenAt: string;
+        note?: string;
+        confidence: number;
+        snapshot?: {
+          playToken: string;
+          jpegBase64: string;
+        };
+      };
+      response: {
+        id: string;
+        caseId: string;
+        cameraId: string;
+        seenAt: string;
+        note: string;
+        confidence: number;
+        snapshotSha256: string | null;
+        accessGrantId: string | null;
+        createdBy: string;
+        createdAt: string;
+        updatedAt: string;
+        version: number;
+      };
+    };
+  };
+  "/api/v1/cases/{id}/sightings/{sightingId}": {
+    delete: {
+      params: {
+        id: string;
+        sightingId: string;
+      };
+      query: never;
+      body: never;
+      response: null;
+    };
+    patch: {
+      params: {
+        id: string;
+        sightingId: string;
+      };
+      query: never;
+      body: {
+        cameraId?: string;
+        seenAt?: string;
+        note?: string;
+        confidence?: number;
+        version?: number;
+      };
+      response: {
+        id: string;
+        caseId: string;
+        cameraId: string;
+        seenAt: string;
+        note: string;
+        confidence: number;
+        snapshotSha256: string | null;
+        accessGrantId: string | null;
+        createdBy: string;
+        createdAt: string;
+        updatedAt: string;
+        version: number;
+      };
+    };
+  };
+  "/api/v1/cases/{id}/sightings/{sightingId}/history": {
+    get: {
+      params: {
+        id: string;
+        sightingId: string;
+      };
+      query: never;
+      body: never;
+      response: {
+        items: Array<{
+          version: number;
+          kind: string;
+          changedBy: string;
+          changedAt: string;
+          before: {
+            [key: string]: unknown;
+          } | null;
+          after: {
+            [key: string]: unknown;
+          } | null;
+        }>;
+      };
+    };
+  };
+  "/api/v1/cases/{id}/sightings/{sightingId}/snapshot.jpg": {
+    get: {
+      params: {
+        id: string;
+        sightingId: string;
+      };
+      query: never;
+      body: never;
+      response: string;
+    };
+  };
+  "/api/v1/cases/{id}/reachable": {
+    post: {
+      params: {
+        id: string;
+      };
+      query: never;
+      body: {
+        from: {
+          sightingId: string;
+        } | {
+          lat: number;
+          lon: number;
+          at: string;
+        };
+        mode: "foot" | "ebike" | "car";
+        minutes: number;
+        direction: "after" | "before";
+        slackMinutes?: number;
+      };
+      response: {
+        caseId: string;
+        caseNo: string;
+        origin: {
+          lat: number;
+          lon: number;
+          at: string;
+          sightingId: string | null;
+          headingDeg: number | null;
+        };
+        mode: string;
+        minutes: number;
+        direction: string;
+        slackMinutes: number;
+        radiusM: number;
+        capped: boolean;
+        cap: number;
+        note?: string;
+        cameras: Array<{
+          cameraId: string;
+          name: string;
+          lat: number;
+          lon: number;
+          ownerClass: string;
+          sharingMode: string | null;
+          ownerStation: {
+            id: string;
+            name: string;
+          };
+          ownStation: boolean;
+          distanceM: number;
+          arrivalMinutes: number | null;
+          arrivalAt: string;
+          headingAgreement: number | null;
+          footage: {
+            from: string;
+            to: string;
+          };
+          agreement: {
+            id: string;
+            code: string;
+            name: string;
+            tier: number;
+          } | null;
+          contacts: Array<{
+            name: string;
+            phone: string | null;
+          }>;
+          access: {
+            canView: boolean;
+            reason: string;
+            grantId: string | null;
+          };
+          footageRecorded: boolean;
+        }>;
+      };
+    };
+  };
+  "/api/v1/cases/{id}/corridor": {
+    post: {
+      params: {
+        id: string;
+      };
+      query: never;
+      body: {
+        polyline?: Array<{
+          lat: number;
+          lon: number;
+          at?: string;
+        }>;
+        useSightings?: boolean;
+        widthM: number;
+        mode?: "foot" | "ebike" | "car";
+        slackMinutes?: number;
+      };
+      response: {
+        caseId: string;
+        caseNo: string;
+        widthM: number;
+        slackMinutes: number;
+        route: Array<{
+          lat: number;
+          lon: number;
+          at: string;
+        }>;
+        capped: boolean;
+        cap: number;
+        note?: string;
+        cameras: Array<{
+          cameraId: string;
+          name: string;
+          lat: number;
+          lon: number;
+          ownerClass: string;
+          sharingMode: string | null;
+          ownerStation: {
+            id: string;
+            name: string;
+          };
+          ownStation: boolean;
+          distanceM: number;
+          arrivalMinutes: number | null;
+          arrivalAt: string;
+          headingAgreement: number | null;
+          footage: {
+            from: string;
+            to: string;
+          };
+          agreement: {
+            id: string;
+            code: string;
+            name: string;
+            tier: number;
+          } | null;
+          contacts: Array<{
+            name: string;
+            phone: string | null;
+          }>;
+          access: {
+            canView: boolean;
+            reason: string;
+            grantId: string | null;
+          };
+          footageRecorded: boolean;
+        }>;
+      };
+    };
+  };
+  "/api/v1/cases/{id}/requests": {
+    post: {
+      params: {
+        id: string;
+      };
+      query: never;
+      body: {
+        cameras?: Array<{
+          cameraId: string;
+          from: string;
+          to: string;
+        }>;
+        polygon?: {
+          ring: Array<Array<unknown>>;
+          from: string;
+          to: string;
+        };
+        reason: string;
+        actions: Array<"live" | "playback" | "export" | "snapshot" | "ptz">;
+      };
+      response: {
+        caseId: string;
+        caseNo: string;
+        requests: Array<{
+          ownerStationId: string;
+          footage: {
+            from: string;
+            to: string;
+          };
+          grants: Array<{
+            grantId: string;
+            dedup: string;
+            state: string;
+            approverKind: string;
+          }>;
+        }>;
+        cameras: Array<{
+          cameraId: string;
+          outcome: "created" | "joined" | "extended" | "existing" | "already_viewable" | "not_requested";
+          grantId?: string | null;
+          ownerStationId: string | null;
+          code?: string;
+          reason?: string;
+          message?: string;
+        }>;
+      };
+    };
+  };
+  "/api/v1/cases/{id}/timeline": {
+    get: {
+      params: {
+        id: string;
+      };
+      query: never;
+      body: never;
+      response: {
+        caseId: string;
+        caseNo: string;
+        axis: {
+          from: string;
+          to: string;
+        } | null;
+        cameras: Array<{
+          cameraId: string;
+          stationId: string | null;
+          sightings: Array<{
+            sightingId: string;
+            at: string;
+            confidence: number;
+            note: string;
+          }>;
+          windows: Array<{
+            grantId: string;
+            state: string;
+            requesterUserId: string;
+            from: string;
+            to: string;
+            actions: Array<string>;
+          }>;
+        }>;
+      };
+    };
+  };
+  "/api/v1/cases/{id}/report.json": {
+    get: {
+      params: {
+        id: string;
+      };
+      query: never;
+      body: never;
+      response: {
+        report: {
+          [key: string]: unknown;
+        };
+        signature: {
+          alg: string;
+          kid: string;
+          sha256: string;
+          jws: string;
+        };
+      };
+    };
+  };
+  "/api/v1/cases/{id}/report.html": {
+    get: {
+      params: {
+        id: string;
+      };
+      query: never;
+      body: never;
+      response: string;
+    };
+  };
+  "/api/v1/cases/report/verify": {
+    post: {
+      params: never;
+      query: never;
+      body: {
+        report: {
+          [key: string]: unknown;
+        };
+        signature: {
+          alg: string;
+          kid: string;
+          sha256: string;
+          jws: string;
+        };
+      };
+      response: {
+        valid: boolean;
+        kid?: string;
+        reason?: string;
       };
     };
   };
@@ -1327,6 +2097,29 @@ export interface ApiPaths {
       response: {
         tileUrl: string | null;
       };
+    };
+  };
+  "/api/v1/events": {
+    get: {
+      params: never;
+      query: {
+        token?: string;
+      };
+      body: never;
+      response: unknown;
+    };
+  };
+  "/media/live/{cameraId}.ws": {
+    get: {
+      params: {
+        cameraId: string;
+      };
+      query: {
+        token?: string;
+        stream?: "main" | "sub";
+      };
+      body: never;
+      response: unknown;
     };
   };
 }

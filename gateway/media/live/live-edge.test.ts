@@ -2,17 +2,17 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import Fastify, { type FastifyInstance } from 'fastify';
 import http from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { startSimulator, type Simulator } from '../../camera-adapters/simulator/simulator.ts';
-import { locateFfmpeg, locateFfprobe, runToCompletion, spawnManaged, testClipArgs, loopPublishArgs } from '../../camera-adapters/ffmpeg/index.ts';
-import { errors } from '../errors.ts';
-import { createMediaRuntime, type MediaRuntime } from './runtime.ts';
-import { playSign, publishQuery } from './publish-token.ts';
-import { freePort, freePortRun, pidsWithArg, processState, rawGet } from './test-support.ts';
-import type { AuditEvent, EdgeDeps } from './edge-types.ts';
+import { startSimulator, type Simulator } from '../../../camera-adapters/simulator/simulator.ts';
+import { locateFfmpeg, locateFfprobe, runToCompletion, spawnManaged, testClipArgs, loopPublishArgs } from '../../../camera-adapters/ffmpeg/index.ts';
+import { errors } from '../../errors.ts';
+import { createMediaRuntime, type MediaRuntime } from '../runtime.ts';
+import { playSign, publishQuery } from '../sources/publish-token.ts';
+import { freePort, freePortRun, pidsWithArg, processState, rawGet } from '../test-support.ts';
+import type { AuditEvent, EdgeDeps } from '../edge-types.ts';
 import { FlvDemuxer, TAG_VIDEO, type FlvTag } from './flv.ts';
 
 const SECRET = 'test-internal-secret';
@@ -214,6 +214,57 @@ describe('live edge', () => {
     for (let i = 1; i < video.length; i++) expect(video[i]!.timestamp).toBeGreaterThanOrEqual(video[i - 1]!.timestamp);
     first.res.destroy();
   });
+
+  it('no process list shows the camera password or the internal secret while a pull runs', async () => {
+    const v = await viewer(CAM, `ok:${CAM}`);
+    const mine = (): string[] => {
+      const out: string[] = [];
+      for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+        try {
+          const ppid = Number(readFileSync(`/proc/${pid}/stat`, 'latin1').replace(/^.*\) /s, '').split(' ')[1]);
+          if (ppid === process.pid) out.push(readFileSync(`/proc/${pid}/cmdline`, 'latin1').replaceAll('\0', ' '));
+        } catch {
+          /* exited meanwhile */
+        }
+      }
+      return out;
+    };
+    const cmds = mine();
+    expect(cmds.some((c) => c.includes('ffmpeg') && c.includes('rtsp://127.0.0.1:'))).toBe(true); // the relay reads the proxy
+    for (const c of cmds) {
+      expect(c).not.toContain(sim.camera(CAM)!.password);
+      expect(c).not.toContain(SECRET);
+      expect(c).not.toMatch(/rtsp:\/\/[^ ]*@/);
+    }
+    v.res.destroy();
+  });
+
+  it('watchdog: a relay that stops delivering frames (SIGSTOP) is restarted, not only a crashed one', async () => {
+    const media: string[] = [];
+    const onMedia = (e: { cameraId: string; state: string }) => void (e.cameraId === CAM && media.push(e.state));
+    rt.pulls.on('media', onMedia);
+    const v = await viewer(CAM, `ok:${CAM}`);
+    const pull = rt.pulls.get(CAM, 'main')!;
+    const pid = pull.proc!.pid!;
+    const restarts = pull.restarts;
+    pull.hold(); // a holder that outlives the viewer (as the recorder does)
+    process.kill(pid, 'SIGSTOP');
+    try {
+      await waitFor(() => pull.restarts > restarts && pull.proc?.pid !== undefined && pull.proc.pid !== pid, 15_000);
+    } finally {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        /* already gone */
+      }
+    }
+    await v.closed; // its GOP went stale: the viewer was told source_lost
+    expect(audits.some((a) => a.type === 'live.close' && a.reason === 'source_lost')).toBe(true);
+    const again = await viewer(CAM, `ok:${CAM}`);
+    again.res.destroy();
+    pull.release();
+    rt.pulls.off('media', onMedia);
+  }, 30_000);
 
   it('a session ends at its `until`', async () => {
     const t0 = Date.now();

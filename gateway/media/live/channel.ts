@@ -2,8 +2,8 @@
 // fanned out to viewers with shared buffers and a per-viewer buffer cap.
 import http from 'node:http';
 import { FlvDemuxer, flvHeader, metadataHasAudio, normalizeMetadata, rebaseTags, TAG_AUDIO, TAG_SCRIPT, TAG_VIDEO, type FlvTag } from './flv.ts';
-import { playSign } from './publish-token.ts';
-import type { ViewerSink } from './edge-types.ts';
+import { playSign } from '../sources/publish-token.ts';
+import type { ViewerSink } from '../edge-types.ts';
 
 /** Never keep more than this in one GOP cache (a camera with a huge GOP gets no warm start). */
 const MAX_GOP_BYTES = 24 * 1024 * 1024;
@@ -49,6 +49,8 @@ export class Channel {
   private keyframe: Buffer | null = null;
   /** Timestamp of the keyframe that opens the cached GOP. */
   private gopTs = 0;
+  /** Wall clock (ms) when that keyframe arrived: a joining viewer's timestamp 0. */
+  private gopAt = 0;
   lastDataAt = 0;
   private closed = false;
   private reconnectTimer: NodeJS.Timeout | null = null;
@@ -129,6 +131,11 @@ export class Channel {
   stillFrame(): Buffer | null {
     if (!this.videoSeq || !this.keyframe) return null;
     return Buffer.concat([flvHeader(false, true), this.videoSeq, this.keyframe]);
+  }
+
+  /** Wall clock a viewer added now sees as timestamp 0 (the arrival of the keyframe it starts on). */
+  joinWallMs(): number {
+    return this.gopAt;
   }
 
   add(v: ChannelViewer): void {
@@ -226,6 +233,7 @@ export class Channel {
         this.gop = [t.bytes];
         this.gopBytes = t.bytes.length;
         this.gopTs = t.timestamp;
+        this.gopAt = Date.now();
         this.keyframe = t.bytes;
         this.o.onLive();
       } else if (this.gop.length) this.pushGop(t.bytes);

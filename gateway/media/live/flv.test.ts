@@ -3,10 +3,10 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { locateFfmpeg, runToCompletion, testClipArgs } from '../../camera-adapters/ffmpeg/index.ts';
+import { locateFfmpeg, runToCompletion, testClipArgs } from '../../../camera-adapters/ffmpeg/index.ts';
 import { FlvDemuxer, flvHeader, normalizeMetadata, TAG_VIDEO } from './flv.ts';
 import { Channel, type ChannelViewer } from './channel.ts';
-import type { ViewerSink } from './edge-types.ts';
+import type { ViewerSink } from '../edge-types.ts';
 
 let dir = '';
 let clip: Buffer;

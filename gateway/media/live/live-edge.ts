@@ -1,15 +1,15 @@
 // The authorising edge: every viewer byte passes an authorisation first; one upstream per
 // (camera, stream) fans out to all viewers; sessions close at `until`, on closeWhere, or when slow.
 import { randomUUID } from 'node:crypto';
-import { AppError, errors } from '../errors.ts';
-import { runToCompletion, snapshotArgs } from '../../camera-adapters/ffmpeg/index.ts';
+import { AppError, errors } from '../../errors.ts';
+import { runToCompletion, snapshotArgs } from '../../../camera-adapters/ffmpeg/index.ts';
 import { Channel, type ChannelViewer } from './channel.ts';
-import { redact, type Pull, type PullManager, type StreamKind } from './pulls.ts';
-import type { WorkerPool } from './worker-supervisor.ts';
-import type { Authorization, CameraSource, EdgeDeps, ViewerSessionInfo, ViewerSink } from './edge-types.ts';
-import { revocationKeysFor } from './authorize.ts';
-import { fetchSnapshot } from './snapshot/fetch-snapshot.ts';
-import { SessionRegistry, type SessionHandle } from './sessions.ts';
+import { redact, type Pull, type PullManager, type StreamKind } from '../sources/pulls.ts';
+import type { WorkerPool } from '../sources/worker-supervisor.ts';
+import type { Authorization, CameraSource, EdgeDeps, ViewerSessionInfo, ViewerSink } from '../edge-types.ts';
+import { revocationKeysFor } from '../authorize.ts';
+import { fetchSnapshot } from '../snapshot/fetch-snapshot.ts';
+import { SessionRegistry, type SessionHandle } from '../sessions.ts';
 
 export interface LiveEdgeConfig {
   ffmpegPath: string;
@@ -24,6 +24,8 @@ export interface LiveEdgeConfig {
   /** Batch fan-out writes every this many ms once a channel has `batchFromViewers` viewers (default 40 ms from 200). */
   batchMs?: number;
   batchFromViewers?: number;
+  /** Camera URL (with credentials) → the single-use loopback proxy URL ffmpeg gets. */
+  viaProxy?: (sourceUrl: string) => string;
 }
 
 export interface PreparedLive {
@@ -82,8 +84,12 @@ export class LiveEdge {
     const stall = cfg.stallTimeoutMs ?? 8000;
     this.watchdog = setInterval(() => {
       const now = Date.now();
-      for (const ch of this.channels.values()) {
-        if (ch.viewers.size > 0 && ch.ready && now - ch.lastDataAt > stall) ch.lost('source_lost');
+      for (const [p, ch] of this.channels) {
+        // no frames for `stall` ms while someone holds the source: drop the stale GOP and restart the relay
+        if (p.holders > 0 && ch.ready && now - ch.lastDataAt > stall) {
+          ch.lost('source_lost');
+          p.restart(`no frames for ${Math.round(stall / 1000)} s`);
+        }
       }
     }, 500);
     this.watchdog.unref();
@@ -225,6 +231,39 @@ export class LiveEdge {
     if (p.cancelledWith) session.close(p.cancelledWith);
     if (!closed) p.channel.add(viewer);
     return this.info(session);
+  }
+
+  /**
+   * An internal consumer (the recorder, a mask transcoder) holds the camera's source without a viewer
+   * session: one upstream stays shared with live viewers, who then start warm. `wallMs` is the wall
+   * clock of the sink's timestamp 0. The sink is closed with a reason when the source is lost.
+   */
+  async holdSource(cameraId: string, stream: StreamKind, sink: ViewerSink): Promise<{ wallMs: number; release(reason: string): void }> {
+    const cam = await this.camera(cameraId, stream);
+    const pull = this.pulls.acquire(cameraId, stream, cam.rtspUrl);
+    const channel = this.channels.get(pull);
+    if (!channel) {
+      pull.release();
+      throw errors.unavailable('Source is not available.');
+    }
+    try {
+      if (!channel.ready) await this.waitLive(pull, channel);
+    } catch (e) {
+      pull.release();
+      throw e;
+    }
+    let held = true;
+    const release = (reason: string): void => {
+      if (!held) return;
+      held = false;
+      channel.remove(viewer);
+      pull.release();
+      sink.close(reason);
+    };
+    const viewer: ChannelViewer = { sink, bytes: 0, skipping: false, maxBuffered: 0, kick: (reason) => release(reason) };
+    const wallMs = channel.joinWallMs();
+    channel.add(viewer);
+    return { wallMs, release };
   }
 
   /** Closes every open live session (waiting ones included) the predicate selects; returns how many. */
@@ -377,7 +416,7 @@ export class LiveEdge {
         /* fall through to a frame grab */
       }
     }
-    return this.decode(cam.rtspUrl, undefined, timeoutMs);
+    return this.decode(this.cfg.viaProxy ? this.cfg.viaProxy(cam.rtspUrl) : cam.rtspUrl, undefined, timeoutMs);
   }
 
   private async decode(input: string, stdin: Buffer | undefined, timeoutMs: number): Promise<Buffer> {

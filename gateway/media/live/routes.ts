@@ -4,9 +4,9 @@ import type { Socket } from 'node:net';
 import websocket from '@fastify/websocket';
 import { Type, type Static } from 'typebox';
 import type { WebSocket } from 'ws';
-import { isAppError } from '../errors.ts';
+import { isAppError } from '../../errors.ts';
 import type { LiveEdge, PreparedLive } from './live-edge.ts';
-import type { ViewerSink } from './edge-types.ts';
+import type { ViewerSink } from '../edge-types.ts';
 
 const Params = Type.Object({ cameraId: Type.String({ minLength: 1, maxLength: 128 }) });
 const Query = Type.Object(

@@ -2,7 +2,7 @@
 // anyone holds it; idle-stopped after a grace period; a dropped camera is retried with backoff.
 import { EventEmitter } from 'node:events';
 import { createHash } from 'node:crypto';
-import { relayArgs, spawnManaged, type ManagedProcess } from '../../camera-adapters/ffmpeg/index.ts';
+import { relayArgs, spawnManaged, type ManagedProcess } from '../../../camera-adapters/ffmpeg/index.ts';
 import { publishQuery } from './publish-token.ts';
 import type { WorkerPool } from './worker-supervisor.ts';
 
@@ -22,6 +22,8 @@ export interface PullConfig {
   /** Stream probing before the relay starts writing: shorter = faster first frame, too short can miss audio. */
   analyzeDurationUs?: number;
   probeSize?: number;
+  /** Turns the camera URL (with credentials) into what ffmpeg may see: a single-use loopback proxy URL. */
+  viaProxy?: (sourceUrl: string) => string;
 }
 
 export interface PullInfo {
@@ -132,7 +134,7 @@ export class Pull extends EventEmitter {
     const w = this.pool.get(this.worker);
     const output = `rtmp://127.0.0.1:${w.rtmpPort}${this.streamPath}?${publishQuery(this.secret, this.streamPath, 120)}`;
     const args = relayArgs({
-      input: this.sourceUrl,
+      input: this.cfg.viaProxy ? this.cfg.viaProxy(this.sourceUrl) : this.sourceUrl,
       output,
       audio: this.cfg.audio ?? 'copy',
       timeoutUs: this.cfg.timeoutUs ?? 5_000_000,
@@ -162,6 +164,13 @@ export class Pull extends EventEmitter {
     });
   }
 
+  /** The supervisor's watchdog: frames stopped though the relay still runs → kill it; the retry path restarts it. */
+  restart(reason: string): void {
+    if (this.state === 'stopped' || !this.proc) return;
+    this.lastError = reason;
+    void this.proc.stop(this.cfg.stopGraceMs ?? 3000);
+  }
+
   async stop(): Promise<void> {
     if (this.state === 'stopped') return;
     this.setState('stopped');
@@ -180,9 +189,23 @@ export class Pull extends EventEmitter {
   }
 }
 
-/** Events: 'started' (Pull), 'stopped' (Pull). */
+export type MediaState = 'online' | 'offline';
+export interface MediaStateEvent {
+  cameraId: string;
+  stream: StreamKind;
+  state: MediaState;
+  reason: string | null;
+}
+
+/** Events: 'started' (Pull), 'stopped' (Pull), 'media' (MediaStateEvent: a held camera went online/offline). */
 export class PullManager extends EventEmitter {
   private readonly pulls = new Map<string, Pull>();
+  private readonly mediaStates = new Map<string, MediaState>();
+
+  /** Media state of a camera stream while something holds it (undefined: nobody pulls it now). */
+  mediaState(cameraId: string, stream: StreamKind = 'main'): MediaState | undefined {
+    return this.pulls.has(`${cameraId}\n${stream}`) ? this.mediaStates.get(`${cameraId}\n${stream}`) : undefined;
+  }
   private generation = 0;
 
   constructor(
@@ -206,8 +229,20 @@ export class PullManager extends EventEmitter {
     const streamPath = `${streamPathFor(cameraId, stream)}_${(++this.generation).toString(36)}`;
     const worker = workerFor(streamPath, this.pool.list().length);
     p = new Pull(cameraId, stream, streamPath, worker, sourceUrl, this.cfg, this.pool, this.secret, (x) => {
-      if (this.pulls.get(key) === x) this.pulls.delete(key);
+      if (this.pulls.get(key) === x) {
+        this.pulls.delete(key);
+        this.mediaStates.delete(key);
+      }
       this.emit('stopped', x);
+    });
+    const pull = p;
+    // one notion of a camera's media state: video flowing (online) or a relay that keeps failing (offline)
+    p.on('state', (st: PullState) => {
+      const media: MediaState | null = st === 'running' ? 'online' : st === 'retrying' && pull.failures >= 2 ? 'offline' : null;
+      if (media && this.mediaStates.get(key) !== media) {
+        this.mediaStates.set(key, media);
+        this.emit('media', { cameraId, stream, state: media, reason: media === 'offline' ? 'not_delivering_video' : null } satisfies MediaStateEvent);
+      }
     });
     this.pulls.set(key, p);
     p.hold();
