@@ -23,8 +23,9 @@ export function MapPage() {
   const [search, setSearch] = useState(q.get('q') ?? '');
   const [picked, setPicked] = useState<string | null>(q.get('camera'));
 
+  const [camerasLoaded, setCamerasLoaded] = useState(false);
   useEffect(() => {
-    loadAllCameras().then(setCameras, setError);
+    loadAllCameras().then((cs) => { setCameras(cs); setCamerasLoaded(true); }, (e: unknown) => { setError(e); setCamerasLoaded(true); });
     const off = shell.events.on((e) => {
       if (e.type === 'camera.state') {
         const p = e.payload as { cameraId: string; to: string };
@@ -33,9 +34,10 @@ export function MapPage() {
     });
     return off;
   }, []);
+  // boundaries after the cameras: the cameras make the page usable, the outlines can follow
   useEffect(() => {
-    if (shell.jurisdictions.size) void loadBoundaries([...shell.jurisdictions.values()]).then(setShapes);
-  }, [shell.jurisdictions]);
+    if (shell.jurisdictions.size && camerasLoaded) void loadBoundaries([...shell.jurisdictions.values()]).then(setShapes);
+  }, [shell.jurisdictions, camerasLoaded]);
 
   // filters live in the URL, so a reload or a re-login returns to the same view
   useEffect(() => {
