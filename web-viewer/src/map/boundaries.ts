@@ -21,7 +21,14 @@ export function loadBoundaries(list: Jurisdiction[]): Promise<MapShape[]> {
       for (const r of part) {
         if (!r) continue;
         const rs = rings(r.boundary as { type: string; coordinates: unknown[] } | null);
-        if (rs.length) out.push({ kind: r.jurisdiction.kind, name: r.jurisdiction.name, rings: rs, ...(r.jurisdiction.centreLon !== null && r.jurisdiction.centreLat !== null ? { labelAt: [r.jurisdiction.centreLon, r.jurisdiction.centreLat] as [number, number] } : {}) });
+        if (!rs.length) continue;
+        // stations are labelled along their north edge, villages at their centre, so the two do not overlap
+        const lons = rs.flat().map((p) => p[0]!);
+        const lats = rs.flat().map((p) => p[1]!);
+        const labelAt: [number, number] = r.jurisdiction.kind === 'village' && r.jurisdiction.centreLon !== null && r.jurisdiction.centreLat !== null
+          ? [r.jurisdiction.centreLon, r.jurisdiction.centreLat]
+          : [(Math.min(...lons) + Math.max(...lons)) / 2, Math.max(...lats)];
+        out.push({ kind: r.jurisdiction.kind, name: r.jurisdiction.name, rings: rs, labelAt });
       }
     }
     // stations drawn over villages

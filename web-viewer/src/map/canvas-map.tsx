@@ -84,7 +84,8 @@ export function CanvasMap(props: CanvasMapProps) {
       const [x, y] = toScreen(v, s.w, s.h, shape.labelAt[0], shape.labelAt[1]);
       if (x < -50 || y < -20 || x > s.w + 50 || y > s.h + 20) continue;
       ctx.fillStyle = shape.kind === 'village' ? '#3f6b4c' : '#1e293b';
-      ctx.fillText(shape.name, x, y);
+      ctx.font = shape.kind === 'village' ? '12px system-ui, "PingFang SC", "WenQuanYi Micro Hei", sans-serif' : 'bold 13px system-ui, "PingFang SC", "WenQuanYi Micro Hei", sans-serif';
+      ctx.fillText(shape.name, x, shape.kind === 'village' ? y : y + 18);
     }
     drawArea(ctx);
     // cameras and clusters
