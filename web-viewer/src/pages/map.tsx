@@ -60,6 +60,7 @@ export function MapPage() {
   const points = useMemo(() => shown.map((c) => ({ id: c.id, lat: c.lat, lon: c.lon, cls: c.ownerClass, state: c.enabled ? c.state : 'offline', name: c.name })), [shown]);
   const ownName = shell.me.stationId ? shell.jurisdictions.get(shell.me.stationId)?.name : undefined;
   const ownRings = useMemo(() => shapes.find((sh) => sh.kind === 'station' && sh.name === ownName)?.rings ?? [], [shapes, ownName]);
+  const marked = useMemo(() => shapes.map((sh) => (sh.kind === 'station' && sh.name === ownName ? { ...sh, own: true } : sh)), [shapes, ownName]);
   const camera = picked ? cameras.find((c) => c.id === picked) ?? null : null;
 
   return (
@@ -99,7 +100,7 @@ export function MapPage() {
         </ul>
       </section>
       <section class="map-area">
-        <CanvasMap points={points} shapes={shapes} tileUrl={shell.viewerConfig.tileUrl} selected={picked ? new Set([picked]) : undefined}
+        <CanvasMap points={points} shapes={marked} tileUrl={shell.viewerConfig.tileUrl} selected={picked ? new Set([picked]) : undefined}
           onPick={setPicked} fitKey={`${cameras.length > 0}-${shapes.length > 0}`} fitRings={ownRings} />
         {camera && <CameraCard camera={camera} onClose={() => setPicked(null)} />}
       </section>
