@@ -233,6 +233,22 @@ describe.skipIf(!haveBrowser)(`the web viewer in Chromium (needs ${CHROMIUM})`, 
     await duty.waitForSelector('.banner.warn', { state: 'detached' });
   });
 
+  it('a wrong password is refused in the user\'s language, with the code', async () => {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await page.goto(`${t.baseUrl}/`);
+    await page.fill('input[name=username]', 'shouzhang.officer');
+    await page.fill('input[name=password]', 'not-the-password');
+    await page.click('button[type=submit]');
+    const err = page.locator('.login [role=alert]');
+    await err.waitFor();
+    expect(await err.getAttribute('data-code')).toBe('invalid_credentials');
+    expect(await err.textContent()).toContain('用户名或密码错误');
+    expect(await err.textContent()).toContain('invalid_credentials');
+    await shot(page, 'login');
+    await ctx.close();
+  });
+
   it('an expired session goes back to login and returns to the same page', async () => {
     const page = await loginPage(browser, t.baseUrl!, 'shouzhang.officer', undefined, '/map?class=police');
     await page.waitForSelector('[data-testid=map-canvas][data-ready="1"]');
