@@ -1,7 +1,7 @@
 // Web viewer figures in Debian's Chromium against a real gateway on loopback: the map page with 6,000 cameras
 // from first load to interactive, the JavaScript the first page ships (gzipped), and a live tile's time to its
 // first decoded frame (cold: the camera's pull starts; warm: the pull is already running for another viewer).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -17,7 +17,7 @@ import { startMedia } from '../gateway/media/start.ts';
 import { startSimulator } from '../camera-adapters/simulator/index.ts';
 import { insertTestCamera } from '../test/helpers/cameras.ts';
 import { ensureViewerBuilt } from '../web-viewer/scripts/build.ts';
-import { haveBrowser, launchChromium, CHROMIUM } from '../test/browser/support.ts';
+import { ARTIFACTS, haveBrowser, launchChromium, CHROMIUM } from '../test/browser/support.ts';
 
 const CAMERAS = Number(process.env.BENCH_VIEWER_CAMERAS ?? 6000);
 const MAP_RUNS = 5;
@@ -80,7 +80,12 @@ export async function run(): Promise<Figures> {
       mapMs.push(await page.evaluate(() => performance.now()));
       camerasApiMs.push(await page.evaluate(() => Math.max(0, ...performance.getEntriesByType('resource')
         .filter((e) => e.name.includes('/api/v1/cameras')).map((e) => (e as PerformanceResourceTiming).responseEnd))));
-      if (r === 0) firstPageJs = scripts;
+      if (r === 0) {
+        firstPageJs = scripts;
+        mkdirSync(ARTIFACTS, { recursive: true });
+        await page.waitForFunction(() => Number(document.querySelector('[data-testid=map-canvas]')?.getAttribute('data-shapes')) > 5, undefined, { timeout: 30_000 }).catch(() => undefined);
+        await page.screenshot({ path: path.join(ARTIFACTS, 'map-6000.png') });
+      }
       await ctx.close();
     }
     const jsGz = firstPageJs.reduce((sum, p) => sum + gzipSync(readFileSync(path.join(DIST, p))).length, 0);
