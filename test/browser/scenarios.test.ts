@@ -214,6 +214,41 @@ describe.skipIf(!haveBrowser)(`the web viewer in Chromium (needs ${CHROMIUM})`, 
     await auditor.context().close();
   });
 
+  it('a dropped events socket reconnects and catches up on what it missed', async () => {
+    await duty.goto(`${t.baseUrl}/inbox`);
+    await duty.waitForSelector('.inbox-page');
+    await duty.context().setOffline(true);
+    await duty.evaluate(() => (window as unknown as { shouwangEvents: { drop(): void } }).shouwangEvents.drop());
+    await duty.waitForSelector('.banner.warn');
+    // a request arrives while the duty officer's socket is down
+    const r = await t.app.inject({
+      method: 'POST', url: '/api/v1/grants', headers: { authorization: `Bearer ${await t.login('shouzhang.investigator')}` },
+      payload: { cameraIds: [cam.b], caseNo: 'YG-2026-1124-09', reason: '补充调阅', actions: ['live'], lifetimeMinutes: 30 },
+    });
+    expect(r.statusCode).toBe(201);
+    await duty.waitForTimeout(1000);
+    expect(await duty.locator('[data-testid=grant]', { hasText: 'YG-2026-1124-09' }).count()).toBe(0);
+    await duty.context().setOffline(false);
+    await duty.locator('[data-testid=grant]', { hasText: 'YG-2026-1124-09' }).waitFor({ timeout: 20_000 });
+    await duty.waitForSelector('.banner.warn', { state: 'detached' });
+  });
+
+  it('a wrong password is refused in the user\'s language, with the code', async () => {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await page.goto(`${t.baseUrl}/`);
+    await page.fill('input[name=username]', 'shouzhang.officer');
+    await page.fill('input[name=password]', 'not-the-password');
+    await page.click('button[type=submit]');
+    const err = page.locator('.login [role=alert]');
+    await err.waitFor();
+    expect(await err.getAttribute('data-code')).toBe('invalid_credentials');
+    expect(await err.textContent()).toContain('用户名或密码错误');
+    expect(await err.textContent()).toContain('invalid_credentials');
+    await shot(page, 'login');
+    await ctx.close();
+  });
+
   it('an expired session goes back to login and returns to the same page', async () => {
     const page = await loginPage(browser, t.baseUrl!, 'shouzhang.officer', undefined, '/map?class=police');
     await page.waitForSelector('[data-testid=map-canvas][data-ready="1"]');

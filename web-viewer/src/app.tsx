@@ -79,6 +79,8 @@ export function App() {
       if (e.type === 'unauthenticated') { rememberReturn(here()); forget(); setExpired(true); setMe(null); }
     });
     setEvents(es);
+    // a hook for browser tests: drop the socket as a network failure would
+    (window as unknown as { shouwangEvents: EventStream }).shouwangEvents = es;
     void api('get', '/api/v1/jurisdictions').then((r) => setJurisdictions(new Map(r.items.map((j) => [j.id, j]))), () => undefined);
     void fetch('/api/v1/viewer-config').then((r) => (r.ok ? r.json() : null)).then((c: { tileUrl: string | null } | null) => c && setViewerConfig(c), () => undefined);
     return () => { offStatus(); offEv(); es.close(); setEvents(null); };

@@ -1,5 +1,6 @@
 // The logged-in session: bearer token kept in localStorage, who I am, and where to return after a re-login.
 import { api, setToken, type Me } from './api/client.ts';
+import { prefetchCameras } from './map/boundaries.ts';
 
 const TOKEN_KEY = 'shouwang.session';
 const RETURN_KEY = 'shouwang.returnTo';
@@ -16,6 +17,7 @@ export async function login(username: string, password: string): Promise<Me> {
   const r = await api('post', '/api/v1/auth/login', { body: { username, password } });
   localStorage.setItem(TOKEN_KEY, r.token);
   setToken(r.token);
+  prefetchCameras();
   return api('get', '/api/v1/me');
 }
 
@@ -24,6 +26,7 @@ export async function resume(): Promise<Me | null> {
   if (!tok) return null;
   setToken(tok);
   try {
+    prefetchCameras();
     return await api('get', '/api/v1/me');
   } catch {
     forget();

@@ -121,6 +121,8 @@ export function PlayerTile({ cameraId, name, grantId, onRemove }: { cameraId: st
         return;
       }
       if (s.closed) return;
+      // how long the token took, so a slow first frame can be told apart from a slow token
+      videos[0]!.current!.parentElement!.parentElement!.dataset.tokenMs = String(Math.round(performance.now() - s.startedAt));
       s.active = 0;
       setActive(0);
       start(0, tok.token, () => {

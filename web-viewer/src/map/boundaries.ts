@@ -21,7 +21,14 @@ export function loadBoundaries(list: Jurisdiction[]): Promise<MapShape[]> {
       for (const r of part) {
         if (!r) continue;
         const rs = rings(r.boundary as { type: string; coordinates: unknown[] } | null);
-        if (rs.length) out.push({ kind: r.jurisdiction.kind, name: r.jurisdiction.name, rings: rs, ...(r.jurisdiction.centreLon !== null && r.jurisdiction.centreLat !== null ? { labelAt: [r.jurisdiction.centreLon, r.jurisdiction.centreLat] as [number, number] } : {}) });
+        if (!rs.length) continue;
+        // stations are labelled along their north edge, villages at their centre, so the two do not overlap
+        const lons = rs.flat().map((p) => p[0]!);
+        const lats = rs.flat().map((p) => p[1]!);
+        const labelAt: [number, number] = r.jurisdiction.kind === 'village' && r.jurisdiction.centreLon !== null && r.jurisdiction.centreLat !== null
+          ? [r.jurisdiction.centreLon, r.jurisdiction.centreLat]
+          : [(Math.min(...lons) + Math.max(...lons)) / 2, Math.max(...lats)];
+        out.push({ kind: r.jurisdiction.kind, name: r.jurisdiction.name, rings: rs, labelAt });
       }
     }
     // stations drawn over villages
@@ -30,7 +37,22 @@ export function loadBoundaries(list: Jurisdiction[]): Promise<MapShape[]> {
   return cache;
 }
 
-export async function loadAllCameras(stationId?: string) {
+type CameraList = Awaited<ReturnType<typeof fetchAllCameras>>;
+let prefetched: Promise<CameraList> | null = null;
+
+/** Starts loading the cameras at boot, beside /me, so the map does not wait for two round trips in a row. */
+export function prefetchCameras(): void {
+  prefetched = fetchAllCameras();
+  prefetched.catch(() => undefined);
+}
+
+export function loadAllCameras(stationId?: string): Promise<CameraList> {
+  const p = !stationId && prefetched ? prefetched : fetchAllCameras(stationId);
+  prefetched = null;
+  return p;
+}
+
+async function fetchAllCameras(stationId?: string) {
   const items = [];
   let afterId: string | undefined;
   for (let page = 0; page < 100; page++) {

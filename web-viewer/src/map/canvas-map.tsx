@@ -6,7 +6,7 @@ import { fitBounds, fromScreen, metres, project, toScreen, type View } from './p
 import { t } from '../i18n/index.ts';
 
 export interface MapPoint { id: string; lat: number; lon: number; cls: string; state: string; name: string }
-export interface MapShape { kind: string; name: string; rings: number[][][]; labelAt?: [number, number] }
+export interface MapShape { kind: string; name: string; rings: number[][][]; labelAt?: [number, number]; own?: boolean }
 export type Area = { near: { lat: number; lon: number; radiusM: number } } | { polygon: Array<[number, number]> } | null;
 export type MapMode = 'browse' | 'pick' | 'radius' | 'polygon';
 
@@ -69,10 +69,10 @@ export function CanvasMap(props: CanvasMapProps) {
         });
         ctx.closePath();
       }
-      ctx.fillStyle = station ? 'rgba(255,255,255,0.55)' : 'rgba(21,128,61,0.06)';
+      ctx.fillStyle = shape.own ? 'rgba(219,234,254,0.7)' : station ? 'rgba(255,255,255,0.55)' : 'rgba(21,128,61,0.06)';
       ctx.fill('evenodd');
-      ctx.strokeStyle = station ? '#475569' : '#86a38f';
-      ctx.lineWidth = station ? 1.6 : 0.8;
+      ctx.strokeStyle = shape.own ? '#1d4ed8' : station ? '#475569' : '#86a38f';
+      ctx.lineWidth = shape.own ? 2.4 : station ? 1.6 : 0.8;
       ctx.setLineDash(station ? [] : [4, 3]);
       ctx.stroke();
       ctx.setLineDash([]);
@@ -84,7 +84,8 @@ export function CanvasMap(props: CanvasMapProps) {
       const [x, y] = toScreen(v, s.w, s.h, shape.labelAt[0], shape.labelAt[1]);
       if (x < -50 || y < -20 || x > s.w + 50 || y > s.h + 20) continue;
       ctx.fillStyle = shape.kind === 'village' ? '#3f6b4c' : '#1e293b';
-      ctx.fillText(shape.name, x, y);
+      ctx.font = shape.kind === 'village' ? '12px system-ui, "PingFang SC", "WenQuanYi Micro Hei", sans-serif' : 'bold 13px system-ui, "PingFang SC", "WenQuanYi Micro Hei", sans-serif';
+      ctx.fillText(shape.name, x, shape.kind === 'village' ? y : y + 18);
     }
     drawArea(ctx);
     // cameras and clusters

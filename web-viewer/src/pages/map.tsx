@@ -23,8 +23,9 @@ export function MapPage() {
   const [search, setSearch] = useState(q.get('q') ?? '');
   const [picked, setPicked] = useState<string | null>(q.get('camera'));
 
+  const [camerasLoaded, setCamerasLoaded] = useState(false);
   useEffect(() => {
-    loadAllCameras().then(setCameras, setError);
+    loadAllCameras().then((cs) => { setCameras(cs); setCamerasLoaded(true); }, (e: unknown) => { setError(e); setCamerasLoaded(true); });
     const off = shell.events.on((e) => {
       if (e.type === 'camera.state') {
         const p = e.payload as { cameraId: string; to: string };
@@ -33,9 +34,10 @@ export function MapPage() {
     });
     return off;
   }, []);
+  // boundaries after the cameras: the cameras make the page usable, the outlines can follow
   useEffect(() => {
-    if (shell.jurisdictions.size) void loadBoundaries([...shell.jurisdictions.values()]).then(setShapes);
-  }, [shell.jurisdictions]);
+    if (shell.jurisdictions.size && camerasLoaded) void loadBoundaries([...shell.jurisdictions.values()]).then(setShapes);
+  }, [shell.jurisdictions, camerasLoaded]);
 
   // filters live in the URL, so a reload or a re-login returns to the same view
   useEffect(() => {
@@ -58,6 +60,7 @@ export function MapPage() {
   const points = useMemo(() => shown.map((c) => ({ id: c.id, lat: c.lat, lon: c.lon, cls: c.ownerClass, state: c.enabled ? c.state : 'offline', name: c.name })), [shown]);
   const ownName = shell.me.stationId ? shell.jurisdictions.get(shell.me.stationId)?.name : undefined;
   const ownRings = useMemo(() => shapes.find((sh) => sh.kind === 'station' && sh.name === ownName)?.rings ?? [], [shapes, ownName]);
+  const marked = useMemo(() => shapes.map((sh) => (sh.kind === 'station' && sh.name === ownName ? { ...sh, own: true } : sh)), [shapes, ownName]);
   const camera = picked ? cameras.find((c) => c.id === picked) ?? null : null;
 
   return (
@@ -97,7 +100,7 @@ export function MapPage() {
         </ul>
       </section>
       <section class="map-area">
-        <CanvasMap points={points} shapes={shapes} tileUrl={shell.viewerConfig.tileUrl} selected={picked ? new Set([picked]) : undefined}
+        <CanvasMap points={points} shapes={marked} tileUrl={shell.viewerConfig.tileUrl} selected={picked ? new Set([picked]) : undefined}
           onPick={setPicked} fitKey={`${cameras.length > 0}-${shapes.length > 0}`} fitRings={ownRings} />
         {camera && <CameraCard camera={camera} onClose={() => setPicked(null)} />}
       </section>

@@ -50,7 +50,7 @@ export function PlaybackPage() {
       }
       void video.current!.play().catch(() => undefined);
     } catch (e) {
-      if (e instanceof ApiError && e.status === 404 && e.code !== 'not_found_camera') setUnavailable(true);
+      if (e instanceof ApiError && e.status === 404) setUnavailable(true);
       setError(e);
     }
   };

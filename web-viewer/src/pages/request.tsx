@@ -121,6 +121,7 @@ export function RequestPage() {
 
   const ownName = shell.me.stationId ? shell.jurisdictions.get(shell.me.stationId)?.name : undefined;
   const ownRings = useMemo(() => shapes.find((sh) => sh.kind === 'station' && sh.name === ownName)?.rings ?? [], [shapes, ownName]);
+  const marked = useMemo(() => shapes.map((sh) => (sh.kind === 'station' && sh.name === ownName ? { ...sh, own: true } : sh)), [shapes, ownName]);
   const previewCams = preview?.cameras ?? [];
   const points = useMemo(() => {
     const m = new Map<string, { id: string; lat: number; lon: number; cls: string; state: string; name: string }>();
@@ -149,7 +150,7 @@ export function RequestPage() {
           <span class="muted">{t(`request.drawHint.${draft.mode === 'browse' ? 'pick' : draft.mode}` as MessageKey)}</span>
           {draft.area && 'near' in draft.area && <span class="pill">{t('request.radius', { m: Math.round(draft.area.near.radiusM) })}</span>}
         </div>
-        <CanvasMap points={points} shapes={shapes} tileUrl={shell.viewerConfig.tileUrl} mode={draft.mode} selected={selected} area={draft.area}
+        <CanvasMap points={points} shapes={marked} tileUrl={shell.viewerConfig.tileUrl} mode={draft.mode} selected={selected} area={draft.area}
           onArea={(a) => setDraft((d) => ({ ...d, area: a, unticked: [] }))}
           onPick={(id) => draft.mode === 'pick' && set('picked', draft.picked.includes(id) ? draft.picked.filter((x) => x !== id) : [...draft.picked, id])}
           fitKey={`${mine.length > 0}-${shapes.length > 0}`} fitRings={ownRings} />
