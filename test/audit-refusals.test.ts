@@ -137,16 +137,16 @@ describe("the owners' view", () => {
     const page1 = await t.app.inject({ url: `/api/v1/my/cameras/${camera.toUpperCase()}/accesses?limit=2`, headers: owner });
     expect(page1.statusCode, page1.body).toBe(200);
     const b1 = page1.json();
-    expect(b1.items.map((i: { mode: string }) => i.mode)).toEqual(['live', 'playback']);
+    expect(b1.items.map((i: { kind: string }) => i.kind)).toEqual(['live', 'playback']);
     const [live, playback] = b1.items;
     expect(live).toMatchObject({
-      kind: AUDIT.liveOpen, grantNeeded: false, user: { id: officer.id, name: 'shouzhang.officer' }, camera: { id: camera, name: '杨家 gate' },
+      action: AUDIT.liveOpen, grantNeeded: false, user: { id: officer.id, name: 'shouzhang.officer' }, camera: { id: camera, name: '杨家 gate' },
     });
     expect(live.station.name).toBeTruthy();
     expect(live.note).toMatch(/no grant/);
     expect(playback).toMatchObject({ grantNeeded: true, grantId, caseNo: '兖公刑立字〔2026〕118号', footage: { from: '2026-11-20T01:00:00.000Z', to: '2026-11-20T02:00:00.000Z' } });
     const page2 = (await t.app.inject({ url: `/api/v1/my/cameras/${camera}/accesses?limit=2&before=${b1.nextBefore}`, headers: owner })).json();
-    expect(page2.items.map((i: { mode: string }) => i.mode)).toEqual(['snapshot']);
+    expect(page2.items.map((i: { kind: string }) => i.kind)).toEqual(['snapshot']);
     expect(page2.nextBefore).toBeNull();
   });
 

@@ -8,7 +8,7 @@ import type { AuditInput } from '../repositories/audit.repository.ts';
 const MAX_TRACKED = 50_000;
 
 function hasToken(req: FastifyRequest): boolean {
-  if (req.headers.authorization) return true;
+  if (/^Bearer\s+\S/i.test(req.headers.authorization ?? '')) return true;
   const q = req.url.indexOf('?');
   return q >= 0 && /(?:^|&)token=[^&]/i.test(req.url.slice(q + 1));
 }

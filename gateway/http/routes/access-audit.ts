@@ -80,8 +80,10 @@ export default async function accessAuditRoutes(app: TypedApp, gw: Gateway): Pro
         items: Type.Array(Type.Object({
           id: Type.Integer(),
           at: IsoDate,
+          /** live, snapshot, playback or export. */
           kind: Type.String(),
-          mode: Type.String(),
+          /** The audit action name (play.token, video.live.open, …). */
+          action: Type.String(),
           user: NamedRef,
           station: NamedRef,
           camera: NamedRef,
@@ -113,8 +115,8 @@ export default async function accessAuditRoutes(app: TypedApp, gw: Gateway): Pro
       return {
         id: r.id,
         at: r.at,
-        kind: r.action,
-        mode: modeOf(r),
+        kind: modeOf(r),
+        action: r.action,
         user: r.actorUserId ? { id: r.actorUserId, name: r.actorUsername ?? r.actorName } : null,
         station: r.actorStationId ? { id: r.actorStationId, name: r.actorStationName } : null,
         camera: r.cameraId ? { id: r.cameraId, name: r.cameraName } : null,
