@@ -58,7 +58,7 @@ describe('ordered shutdown', () => {
     expect(login.status).toBe(200);
     const bearer = login.body.token as string;
     const c = sim.cameras[0]!;
-    const cam = await api('POST', '/cameras', { host: c.host, port: c.httpPort, username: 'admin', password: 'pw-1234', ownerClass: 'police', lat: 35.952, lon: 115.884, name: 'gate' }, bearer);
+    const cam = await api('POST', '/cameras', { host: c.host, port: c.httpPort, username: 'admin', password: 'pw-1234', ownerClass: 'police', lat: 35.952, lon: 115.884, name: 'gate', mediaPorts: [c.rtspPort] }, bearer);
     expect(cam.status, JSON.stringify(cam.body)).toBe(201);
     const cameraId = cam.body.id as string;
     const tok = await api('POST', '/play-tokens', { cameraId, action: 'live' }, bearer);

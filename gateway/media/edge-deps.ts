@@ -6,7 +6,8 @@ import type { MediaRuntime } from './runtime.ts';
 import type { CameraProfile } from '../repositories/cameras.repository.ts';
 import { authorizeOver } from './authorize.ts';
 import { closeOnRevocation } from './sessions.ts';
-import { checkPullTarget, DEFAULT_MEDIA_PORTS } from './sources/pull-target.ts';
+import { checkPullTarget } from './sources/pull-target.ts';
+import { mediaPortPolicy, mediaPortRules } from '../cameras/media-ports.ts';
 import { AppError } from '../errors.ts';
 
 /** What a viewer hears when a camera's media URL is refused: the detail is for operators (the log). */
@@ -24,6 +25,11 @@ function withCredentials(uri: string, username: string, password: string): strin
   u.username = encodeURIComponent(username);
   u.password = encodeURIComponent(password);
   return u.toString();
+}
+
+function snapshotPortAllowed(uri: string, ports: readonly number[]): boolean {
+  const u = new URL(uri);
+  return ports.includes(u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80);
 }
 
 const AUDIT: Record<AuditEvent['type'], { action: AuditAction; outcome: 'allow' | 'deny' | 'info' }> = {
@@ -49,14 +55,17 @@ export function edgeDepsFor(gw: Gateway): EdgeDeps {
       if (!cam || cam.removedAt) return undefined;
       const profile: CameraProfile | undefined = stream === 'sub' ? (cam.profiles[1] ?? cam.profiles[0]) : cam.profiles[0];
       if (!profile) return undefined;
-      const mediaPorts = (gw.config.cameras as { mediaPorts?: number[] }).mediaPorts ?? DEFAULT_MEDIA_PORTS;
-      const rules = { enrolledHost: cam.onvifHost, mediaPorts, gatewayPorts: gatewayPorts(gw) };
+      // The configured media ports plus the camera's own (given at enrolment); never the gateway's own ports.
+      const portRules = mediaPortRules(mediaPortPolicy(gw.config), cam);
+      const rules = { enrolledHost: cam.onvifHost, mediaPorts: portRules.stream, gatewayPorts: [...new Set([...gatewayPorts(gw), ...portRules.forbidden])] };
       const verdict = checkPullTarget(profile.streamUri, rules);
       if (!verdict.ok) {
         gw.log.warn({ cameraId, reason: verdict.reason, uri: profile.streamUri.replace(/\/\/[^/@]*@/, '//***@') }, 'camera media URL refused at pull time');
         throw notDelivering();
       }
-      const snapOk = profile.snapshotUri ? checkPullTarget(profile.snapshotUri, { ...rules, schemes: ['http:', 'https:'] }).ok : false;
+      const snapOk = profile.snapshotUri
+        ? checkPullTarget(profile.snapshotUri, { ...rules, schemes: ['http:', 'https:'] }).ok && snapshotPortAllowed(profile.snapshotUri, portRules.snapshot)
+        : false;
       const { username, password } = gw.cipher.decrypt(cam.credentialsEnc);
       return {
         rtspUrl: withCredentials(profile.streamUri, username, password),
