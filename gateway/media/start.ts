@@ -3,6 +3,7 @@ import type { Gateway } from '../compose.ts';
 import { createMediaRuntime, type MediaRuntime } from './runtime.ts';
 import { auditsWritten, closeSessionsOnRevocation, edgeDepsFor } from './edge-deps.ts';
 import { startRecorder } from './recorder/start-recorder.ts';
+import { footageHoldRoutes } from './recorder/routes.ts';
 import type { Recorder } from './recorder/recorder.ts';
 
 /** Starts the media workers and the authorising edge for a gateway, bound to its access runtime. */
@@ -29,6 +30,10 @@ export async function startMedia(gw: Gateway, overrides: { rtmpBasePort?: number
   return {
     ...runtime,
     recorder: rec?.recorder ?? null,
+    routes: async function media(app) {
+      await app.register(runtime.routes);
+      await app.register(footageHoldRoutes(gw), { prefix: '/api/v1' });
+    },
     // idempotent: SIGTERM handling and test teardown may both call it
     close() {
       closing ??= (async () => {
