@@ -3,6 +3,8 @@ import type { Gateway } from '../compose.ts';
 import { createMediaRuntime, type MediaRuntime } from './runtime.ts';
 import { auditsWritten, closeSessionsOnRevocation, edgeDepsFor } from './edge-deps.ts';
 import { startRecorder } from './recorder/start-recorder.ts';
+import { footageHoldRoutes } from './recorder/routes.ts';
+import type { MediaStateEvent } from './sources/pulls.ts';
 import type { Recorder } from './recorder/recorder.ts';
 
 /** Starts the media workers and the authorising edge for a gateway, bound to its access runtime. */
@@ -22,13 +24,29 @@ export async function startMedia(gw: Gateway, overrides: { rtmpBasePort?: number
     },
     edgeDepsFor(gw),
   );
-  const unbind = closeSessionsOnRevocation(gw, runtime);
+  const unbindRevocations = closeSessionsOnRevocation(gw, runtime);
+  // one notion of a camera's media state: what the sources see goes out like camera.state, detail only in the log
+  const onMedia = (e: MediaStateEvent): void => {
+    gw.log.info({ cameraId: e.cameraId, stream: e.stream, state: e.state }, 'camera media state');
+    void gw.repos.cameras.byId(e.cameraId).then((cam) => {
+      if (cam) gw.events.publish({ type: 'camera.media', stationIds: [cam.stationId], payload: { cameraId: e.cameraId, stream: e.stream, state: e.state } });
+    }, () => undefined);
+  };
+  runtime.pulls.on('media', onMedia);
+  const unbind = (): void => {
+    unbindRevocations();
+    runtime.pulls.off('media', onMedia);
+  };
   // recording holds camera sources through the edge, so live viewers of recorded cameras start warm
   let closing: Promise<void> | null = null;
   const rec = await startRecorder(gw, runtime.edge, overrides.recordingDir ? { dir: overrides.recordingDir } : {});
   return {
     ...runtime,
     recorder: rec?.recorder ?? null,
+    routes: async function media(app) {
+      await app.register(runtime.routes);
+      await app.register(footageHoldRoutes(gw), { prefix: '/api/v1' });
+    },
     // idempotent: SIGTERM handling and test teardown may both call it
     close() {
       closing ??= (async () => {

@@ -38,8 +38,9 @@ let cameraId = '';
 
 describe.skipIf(!haveBrowser)(`live video in Chromium with mpegts.js (needs ${CHROMIUM})`, () => {
   beforeAll(async () => {
-    t = await testGateway({ media: true, plugins: [testPage] });
     sim = await startSimulator({ cameras: [{ id: 'web' }], addressMode: 'single-ip', httpPort: 0, rtspPort: 0, username: 'admin', password: 'pw-1234', nameOverlay: false });
+    // pulls may only reach allowed media ports: the simulator's random RTSP port is this test's allow-list
+    t = await testGateway({ media: true, plugins: [testPage], overrides: { cameras: { mediaPorts: [sim.cameras[0]!.rtspPort] } } });
     const officer = await t.login('shouzhang.officer');
     const c = sim.cameras[0]!;
     const r = await t.app.inject({

@@ -174,6 +174,25 @@ describe('recorder', () => {
     expect(audits).toEqual(['create:grant_approved', 'release:case_closed']);
   });
 
+  it('an admin lists and releases a hold (audited); others may not', async () => {
+    const repo = recordingsRepository(t.tdb.db);
+    const h = (await repo.createHold({ cameraId, startAt: new Date(Date.now() - 60_000), endAt: new Date(), grantId: null, caseNo: 'K-9', reason: 'test', createdBy: null }))!;
+    const admin = await t.login('admin');
+    const officer = await t.login('shouzhang.duty');
+    const list = await t.app.inject({ method: 'GET', url: `/api/v1/cameras/${cameraId}/footage-holds`, headers: { authorization: `Bearer ${admin}` } });
+    expect(list.statusCode).toBe(200);
+    expect(list.json().items.map((x: { id: number }) => x.id)).toContain(h.id);
+    const no = await t.app.inject({ method: 'POST', url: `/api/v1/footage-holds/${h.id}/release`, headers: { authorization: `Bearer ${officer}` }, payload: { reason: 'not mine' } });
+    expect(no.statusCode).toBe(403);
+    const ok = await t.app.inject({ method: 'POST', url: `/api/v1/footage-holds/${h.id}/release`, headers: { authorization: `Bearer ${admin}` }, payload: { reason: 'case abandoned' } });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json().releasedAt).not.toBeNull();
+    const again = await t.app.inject({ method: 'POST', url: `/api/v1/footage-holds/${h.id}/release`, headers: { authorization: `Bearer ${admin}` }, payload: { reason: 'case abandoned' } });
+    expect(again.statusCode).toBe(404);
+    const audit = await t.tdb.db.query(`SELECT reason FROM audit_log WHERE action = 'footage.release' AND camera_id = $1`, [cameraId]);
+    expect(audit.rows.map((r) => r.reason)).toContain('case abandoned');
+  });
+
   it('a full store stops writing with a disk_full state and a gap; writing resumes when space returns', async () => {
     const repo = recordingsRepository(t.tdb.db);
     const rec = recorder();
