@@ -22,6 +22,7 @@ const ENV_KEYS: Record<string, string> = {
   SHOUWANG_CREDENTIAL_KEY: 'secrets.credentialKey',
   LOG_LEVEL: 'log.level',
   SHOUWANG_MEDIA: 'media.enabled',
+  SHOUWANG_RECORDING: 'recording.enabled',
   SHOUWANG_FFMPEG: 'media.ffmpegPath',
 };
 

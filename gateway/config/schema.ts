@@ -141,10 +141,10 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
-    /** Gateway-side recording (media/recorder): off unless enabled; police and village cameras record by default, household ones only with the owner's consent. */
+    /** Gateway-side recording (media/recorder): police and village cameras record continuously by default, household ones only with the owner's consent. */
     recording: Type.Object(
       {
-        enabled: Type.Boolean({ default: false }),
+        enabled: Type.Boolean({ default: true }),
         dir: Type.String({ minLength: 1, default: './data/recordings' }),
         segmentSeconds: Type.Integer({ minimum: 2, maximum: 60, default: 10 }),
         /** Below this free space the oldest unheld footage is deleted; with nothing deletable, writing stops. */

@@ -66,7 +66,14 @@ export function edgeDepsFor(gw: Gateway): EdgeDeps {
       const snapOk = profile.snapshotUri
         ? checkPullTarget(profile.snapshotUri, { ...rules, schemes: ['http:', 'https:'] }).ok && snapshotPortAllowed(profile.snapshotUri, portRules.snapshot)
         : false;
-      const { username, password } = gw.cipher.decrypt(cam.credentialsEnc);
+      let creds: { username: string; password: string };
+      try {
+        creds = gw.cipher.decrypt(cam.credentialsEnc);
+      } catch {
+        gw.log.warn({ cameraId }, 'camera credentials cannot be decrypted with any configured key (credentials_unreadable)');
+        throw notDelivering();
+      }
+      const { username, password } = creds;
       return {
         rtspUrl: withCredentials(profile.streamUri, username, password),
         state: cam.enabled ? cam.state : 'offline',

@@ -32,7 +32,8 @@ export async function testGateway(
   opts: { demo?: boolean; overrides?: Record<string, unknown>; media?: boolean; plugins?: Array<(app: FastifyInstance) => Promise<void>> } = {},
 ): Promise<TestGateway> {
   const tdb = await createTestDatabase();
-  const config = loadConfig({ file: null, env: {}, overrides: { profile: 'test', demo: false, log: { level: 'silent' }, ...opts.overrides } });
+  const config = loadConfig({ file: null, env: {}, // Recording is on by default in the product; a test asks for it (overrides.recording) when it wants it.
+    overrides: { profile: 'test', demo: false, log: { level: 'silent' }, recording: { enabled: false }, ...opts.overrides } });
   const gw = await composeGateway({ config, db: tdb.db, log: pino({ level: 'silent' }) });
   if (opts.demo !== false) await loadDemo(gw);
   let media: MediaRuntime | null = null;
