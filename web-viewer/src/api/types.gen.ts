@@ -1519,7 +1519,7 @@ export interface ApiPaths {
           id: number;
           at: string;
           kind: string;
-          mode: string;
+          action: string;
           user: {
             id: string;
             name: string | null;
