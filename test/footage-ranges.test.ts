@@ -60,4 +60,21 @@ describe('recording_ranges', () => {
     const r = await footageRepository(t.tdb.db).ranges(cam, 'main', at(105), at(200));
     expect(r.map((x) => (x.from.getTime() - T0) / 1000)).toEqual([105]);
   });
+
+  it('a bulk insert (a repair at start-up) and a bulk retention delete keep the ranges right in one statement each', async () => {
+    const cam2 = await insertTestCamera(t.gw, { stationCode: '41092701', ownerClass: 'police', lat: 35.9, lon: 115.8 });
+    await t.tdb.db.query(
+      `INSERT INTO recording_segments (camera_id, stream, start_at, end_at, bytes, path, sha256)
+       SELECT $1::uuid, 'main', $2::timestamptz + make_interval(secs => i * 10), $2::timestamptz + make_interval(secs => i * 10 + 10), 1,
+              $1::text || '/bulk/' || i || '.ts', repeat('0', 64)
+       FROM generate_series(0, 19999) i WHERE i <> 12345`,
+      [cam2, at(0)],
+    );
+    const repo = footageRepository(t.tdb.db);
+    const list = async () => (await repo.ranges(cam2, 'main', at(-10), at(300_000))).map((x) => [(x.from.getTime() - T0) / 1000, (x.to.getTime() - T0) / 1000]);
+    expect(await list()).toEqual([[0, 123450], [123460, 200000]]);
+    await t.tdb.db.query(`DELETE FROM recording_segments WHERE camera_id = $1 AND start_at < $2`, [cam2, at(50_000)]);
+    expect(await list()).toEqual([[50_000, 123450], [123460, 200000]]);
+  });
 });
+

@@ -1,6 +1,6 @@
 -- Footage leaving the gateway: evidence exports (clip + signed manifest) and privacy masks.
 
--- Recorded ranges, kept merged by a trigger on the segment index, so listing 30 days of 10 s segments reads a few
+-- Recorded ranges, kept merged by triggers on the segment index, so listing 30 days of 10 s segments reads a few
 -- rows instead of 259,200. A segment starting within 1.5 s of a range's end extends it; deleting one splits or trims it.
 CREATE TABLE recording_ranges (
   id         bigserial PRIMARY KEY,
@@ -11,64 +11,87 @@ CREATE TABLE recording_ranges (
 );
 CREATE INDEX recording_ranges_time_idx ON recording_ranges (camera_id, stream, start_at);
 
-CREATE FUNCTION recording_ranges_add(cam uuid, st text, s timestamptz, e timestamptz) RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-  lo timestamptz;
-  hi timestamptz;
-  keep bigint;
-BEGIN
-  PERFORM pg_advisory_xact_lock(hashtextextended(cam::text || st, 7366290011));
-  SELECT least(min(start_at), s), greatest(max(end_at), e), min(id) INTO lo, hi, keep
-    FROM recording_ranges
-    WHERE camera_id = cam AND stream = st AND start_at <= e + interval '1.5 seconds' AND end_at >= s - interval '1.5 seconds';
-  IF keep IS NULL THEN
-    INSERT INTO recording_ranges (camera_id, stream, start_at, end_at) VALUES (cam, st, s, e);
-  ELSE
-    DELETE FROM recording_ranges
-      WHERE camera_id = cam AND stream = st AND start_at <= e + interval '1.5 seconds' AND end_at >= s - interval '1.5 seconds' AND id <> keep;
-    UPDATE recording_ranges SET start_at = lo, end_at = hi WHERE id = keep;
-  END IF;
-END $$;
+-- Islands of the given pieces (start_at, end_at): a piece starting more than 1.5 s after every earlier one ended
+-- begins a new range. Used on new segments plus the ranges they touch, and to rebuild after deletes.
+CREATE FUNCTION recording_ranges_islands(cam uuid, st text, pieces jsonb) RETURNS void LANGUAGE sql AS $$
+  INSERT INTO recording_ranges (camera_id, stream, start_at, end_at)
+  SELECT cam, st, min(s), max(e)
+  FROM (
+    SELECT s, e, sum(CASE WHEN prev IS NULL OR s > prev + interval '1.5 seconds' THEN 1 ELSE 0 END) OVER (ORDER BY s, e) AS grp
+    FROM (
+      SELECT s, e, max(e) OVER (ORDER BY s, e ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev
+      FROM (SELECT (p->>'s')::timestamptz AS s, (p->>'e')::timestamptz AS e FROM jsonb_array_elements(pieces) p) x
+    ) y
+  ) z
+  GROUP BY grp
+$$;
 
--- After a segment is gone: the range that held it keeps what lies before and after it (each one index probe).
-CREATE FUNCTION recording_ranges_remove(cam uuid, st text, s timestamptz, e timestamptz) RETURNS void LANGUAGE plpgsql AS $$
+-- After an INSERT statement: per camera and stream, the new segments and the ranges they touch become islands again.
+-- One pass per statement, so a bulk insert (a repair at start-up) costs the same per row as a single one.
+CREATE FUNCTION recording_ranges_after_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-  r recording_ranges%ROWTYPE;
-  before_end timestamptz;
-  after_start timestamptz;
+  k record;
+  pieces jsonb;
 BEGIN
-  PERFORM pg_advisory_xact_lock(hashtextextended(cam::text || st, 7366290011));
-  SELECT * INTO r FROM recording_ranges
-    WHERE camera_id = cam AND stream = st AND start_at <= s AND end_at >= e ORDER BY start_at DESC LIMIT 1;
-  IF NOT FOUND THEN
-    RETURN;
-  END IF;
-  SELECT end_at INTO before_end FROM recording_segments
-    WHERE camera_id = cam AND stream = st AND start_at >= r.start_at AND start_at < s ORDER BY start_at DESC LIMIT 1;
-  SELECT start_at INTO after_start FROM recording_segments
-    WHERE camera_id = cam AND stream = st AND start_at > s AND start_at <= r.end_at ORDER BY start_at LIMIT 1;
-  DELETE FROM recording_ranges WHERE id = r.id;
-  IF before_end IS NOT NULL THEN
-    INSERT INTO recording_ranges (camera_id, stream, start_at, end_at) VALUES (cam, st, r.start_at, before_end);
-  END IF;
-  IF after_start IS NOT NULL THEN
-    INSERT INTO recording_ranges (camera_id, stream, start_at, end_at) VALUES (cam, st, after_start, r.end_at);
-  END IF;
-END $$;
-
-CREATE FUNCTION recording_ranges_sync() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF TG_OP IN ('DELETE', 'UPDATE') THEN
-    PERFORM recording_ranges_remove(OLD.camera_id, OLD.stream, OLD.start_at, OLD.end_at);
-  END IF;
-  IF TG_OP IN ('INSERT', 'UPDATE') THEN
-    PERFORM recording_ranges_add(NEW.camera_id, NEW.stream, NEW.start_at, NEW.end_at);
-  END IF;
+  FOR k IN SELECT camera_id, stream, min(start_at) AS lo, max(end_at) AS hi FROM new_segments GROUP BY camera_id, stream LOOP
+    PERFORM pg_advisory_xact_lock(hashtextextended(k.camera_id::text || k.stream, 7366290011));
+    WITH touched AS (
+      DELETE FROM recording_ranges
+      WHERE camera_id = k.camera_id AND stream = k.stream
+        AND start_at <= k.hi + interval '1.5 seconds' AND end_at >= k.lo - interval '1.5 seconds'
+      RETURNING start_at, end_at
+    )
+    SELECT coalesce(jsonb_agg(jsonb_build_object('s', start_at, 'e', end_at)), '[]'::jsonb) INTO pieces
+    FROM (SELECT start_at, end_at FROM touched
+          UNION ALL SELECT start_at, end_at FROM new_segments WHERE camera_id = k.camera_id AND stream = k.stream) u;
+    PERFORM recording_ranges_islands(k.camera_id, k.stream, pieces);
+  END LOOP;
   RETURN NULL;
 END $$;
 
-CREATE TRIGGER recording_segments_ranges AFTER INSERT OR DELETE OR UPDATE OF camera_id, stream, start_at, end_at
-  ON recording_segments FOR EACH ROW EXECUTE FUNCTION recording_ranges_sync();
+-- Rebuilds the ranges overlapping [lo, hi] from the segments still indexed there.
+CREATE FUNCTION recording_ranges_rebuild(cam uuid, st text, lo timestamptz, hi timestamptz) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  rlo timestamptz;
+  rhi timestamptz;
+  pieces jsonb;
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtextextended(cam::text || st, 7366290011));
+  WITH gone AS (
+    DELETE FROM recording_ranges
+    WHERE camera_id = cam AND stream = st AND start_at <= hi + interval '1.5 seconds' AND end_at >= lo - interval '1.5 seconds'
+    RETURNING start_at, end_at
+  )
+  SELECT least(min(start_at), lo), greatest(max(end_at), hi) INTO rlo, rhi FROM gone;
+  SELECT coalesce(jsonb_agg(jsonb_build_object('s', start_at, 'e', end_at)), '[]'::jsonb) INTO pieces
+  FROM recording_segments WHERE camera_id = cam AND stream = st AND start_at >= rlo AND start_at <= rhi;
+  PERFORM recording_ranges_islands(cam, st, pieces);
+END $$;
+
+CREATE FUNCTION recording_ranges_after_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  k record;
+BEGIN
+  FOR k IN SELECT camera_id, stream, min(start_at) AS lo, max(end_at) AS hi FROM old_segments GROUP BY camera_id, stream LOOP
+    PERFORM recording_ranges_rebuild(k.camera_id, k.stream, k.lo, k.hi);
+  END LOOP;
+  RETURN NULL;
+END $$;
+
+-- A segment's time or camera changed (rare): rebuild around both its old and new place.
+CREATE FUNCTION recording_ranges_after_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM recording_ranges_rebuild(OLD.camera_id, OLD.stream, OLD.start_at, OLD.end_at);
+  PERFORM recording_ranges_rebuild(NEW.camera_id, NEW.stream, NEW.start_at, NEW.end_at);
+  RETURN NULL;
+END $$;
+
+CREATE TRIGGER recording_segments_ranges_insert AFTER INSERT ON recording_segments
+  REFERENCING NEW TABLE AS new_segments FOR EACH STATEMENT EXECUTE FUNCTION recording_ranges_after_insert();
+CREATE TRIGGER recording_segments_ranges_delete AFTER DELETE ON recording_segments
+  REFERENCING OLD TABLE AS old_segments FOR EACH STATEMENT EXECUTE FUNCTION recording_ranges_after_delete();
+CREATE TRIGGER recording_segments_ranges_update AFTER UPDATE OF camera_id, stream, start_at, end_at ON recording_segments
+  FOR EACH ROW EXECUTE FUNCTION recording_ranges_after_update();
 
 -- Segments indexed before this migration.
 INSERT INTO recording_ranges (camera_id, stream, start_at, end_at)
