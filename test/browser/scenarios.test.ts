@@ -233,6 +233,24 @@ describe.skipIf(!haveBrowser)(`the web viewer in Chromium (needs ${CHROMIUM})`, 
     await duty.waitForSelector('.banner.warn', { state: 'detached' });
   });
 
+  it('a polygon drawn on the map previews the cameras inside it', async () => {
+    await investigator.goto(`${t.baseUrl}/request`);
+    await investigator.waitForSelector('[data-testid=map-canvas][data-ready="1"]');
+    await investigator.waitForFunction(() => Number(document.querySelector('[data-testid=map-canvas]')?.getAttribute('data-shapes')) > 5);
+    await investigator.click('[data-mode=polygon]');
+    await investigator.evaluate((c) => (window as unknown as { shouwangMap: { setView(v: unknown): void } }).shouwangMap.setView({ lon: c.lon, lat: c.lat, zoom: 14 }), CENTRE);
+    // a triangle around the two police cameras on the Taiqian side, not the home camera
+    const corners = await investigator.evaluate((pts) => pts.map(([lat, lon]) =>
+      (window as unknown as { shouwangMap: { toScreen(a: number, b: number): { x: number; y: number } } }).shouwangMap.toScreen(lat!, lon!)),
+    [[35.963, 115.860], [35.963, 115.874], [35.944, 115.866]]);
+    for (const c of corners.slice(0, -1)) await investigator.mouse.click(c.x, c.y);
+    await investigator.mouse.dblclick(corners[2]!.x, corners[2]!.y);
+    await investigator.waitForSelector(`[data-testid=preview] tr[data-camera="${cam.b}"], .request-page [role=alert]`);
+    expect(await investigator.getAttribute('.request-page [role=alert]', 'title', { timeout: 100 }).catch(() => null)).toBeNull();
+    expect(await investigator.locator(`[data-testid=preview] tr[data-camera="${cam.a}"]`).count()).toBe(1);
+    expect(await investigator.locator(`[data-testid=preview] tr[data-camera="${cam.home}"]`).count()).toBe(0);
+  });
+
   it('a wrong password is refused in the user\'s language, with the code', async () => {
     const ctx = await browser.newContext();
     const page = await ctx.newPage();

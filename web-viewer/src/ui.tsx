@@ -12,7 +12,8 @@ export function errorText(e: unknown): string {
 
 export function ErrorLine({ error }: { error: unknown }) {
   if (!error) return null;
-  return <div class="error" role="alert" data-code={error instanceof ApiError ? error.code : 'generic'}>{errorText(error)}</div>;
+  // the server's own message on hover, for support staff reading a screenshot
+  return <div class="error" role="alert" data-code={error instanceof ApiError ? error.code : 'generic'} title={error instanceof Error ? error.message : ''}>{errorText(error)}</div>;
 }
 
 export function StateBadge({ state }: { state: string }) {

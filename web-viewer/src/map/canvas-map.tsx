@@ -93,14 +93,15 @@ export function CanvasMap(props: CanvasMapProps) {
     if (s.index) {
       const [west, north] = fromScreen(v, s.w, s.h, -20, -20);
       const [east, south] = fromScreen(v, s.w, s.h, s.w + 20, s.h + 20);
-      const feats = s.index.getClusters([west, south, east, north], Math.round(v.zoom));
+      // clustered for the zoom level below the view's, so clusters never sit closer than the cluster radius
+      const feats = s.index.getClusters([west, south, east, north], Math.floor(v.zoom));
       for (const f of feats) {
         const [lon, lat] = f.geometry.coordinates as [number, number];
         const [x, y] = toScreen(v, s.w, s.h, lon, lat);
         const props = f.properties as { cluster?: boolean; cluster_id?: number; point_count?: number; id?: string; cls?: string; state?: string; name?: string };
         if (props.cluster) {
           const n = props.point_count ?? 0;
-          const r = 12 + Math.min(16, Math.log2(n) * 2.5);
+          const r = 10 + Math.min(12, Math.log2(n) * 1.8);
           ctx.beginPath();
           ctx.arc(x, y, r, 0, Math.PI * 2);
           ctx.fillStyle = 'rgba(30,64,175,0.82)';
@@ -244,7 +245,7 @@ export function CanvasMap(props: CanvasMapProps) {
 
   // points → cluster index
   useEffect(() => {
-    const idx = new Supercluster({ radius: 48, maxZoom: 15 });
+    const idx = new Supercluster({ radius: 56, maxZoom: 15 });
     idx.load(props.points.map((p) => ({ type: 'Feature' as const, geometry: { type: 'Point' as const, coordinates: [p.lon, p.lat] }, properties: { id: p.id, cls: p.cls, state: p.state, name: p.name } })));
     st.current.index = idx;
     render();
