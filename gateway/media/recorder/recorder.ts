@@ -1,7 +1,7 @@
 // The recorder: which cameras record (policy), one CameraRecorder each, the index (segments and gaps),
 // start-up repair, retention by age, class quota and free space — never deleting held footage — and
 // holds for approved grants' footage windows.
-import { statfs } from 'node:fs/promises';
+import { mkdir, statfs } from 'node:fs/promises';
 import type { RecordingsRepository, Hold } from '../../repositories/recordings.repository.ts';
 import { CameraRecorder, type FinishedSegment, type RecorderState, type SourceHolder, type Stream } from './camera-recorder.ts';
 import { planFor, type CameraRecordingPlan, type OwnerClass, type RecordingConfig } from './policy.ts';
@@ -44,6 +44,8 @@ export class Recorder {
 
   /** Repairs the index from disk, then starts every camera the policy records. */
   async start(): Promise<void> {
+    // A fresh install has no store yet; free-space checks and repair need it to exist.
+    await mkdir(this.d.store.root, { recursive: true });
     const rows = await this.d.repo.policyRows();
     this.plans = new Map(rows.map((r) => [r.cameraId, planFor(r, this.d.config)]));
     this.lastRepair = await repairIndex({
