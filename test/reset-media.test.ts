@@ -44,7 +44,7 @@ beforeAll(async () => {
   sim = await startSimulator({ cameras: [{ id: 'gate' }], addressMode: 'single-ip', httpPort: 0, rtspPort: 0, username: 'admin', password: 'pw-1234', nameOverlay: false });
   for (const u of ['shouzhang.officer', 'admin']) tokens[u] = await t.login(u);
   const c = sim.cameras[0]!;
-  const r = await api('shouzhang.officer', 'POST', '/cameras', { host: c.host, port: c.httpPort, username: 'admin', password: 'pw-1234', ownerClass: 'police', lat: 35.952, lon: 115.884, name: 'station gate' });
+  const r = await api('shouzhang.officer', 'POST', '/cameras', { host: c.host, port: c.httpPort, username: 'admin', password: 'pw-1234', ownerClass: 'police', lat: 35.952, lon: 115.884, name: 'station gate', mediaPorts: [c.rtspPort] });
   expect(r.status, JSON.stringify(r.body)).toBe(201);
   cameraId = r.body.id;
 }, 120_000);

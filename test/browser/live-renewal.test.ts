@@ -20,7 +20,7 @@ describe.skipIf(!haveBrowser)(`live tile token renewal in Chromium (needs ${CHRO
     const c = sim.cameras[0]!;
     const r = await t.app.inject({
       method: 'POST', url: '/api/v1/cameras', headers: { authorization: `Bearer ${await t.login('shouzhang.officer')}` },
-      payload: { host: c.host, port: c.httpPort, username: 'admin', password: 'pw-1234', ownerClass: 'police', lat: 35.95, lon: 115.9, name: '寿张 测试' },
+      payload: { host: c.host, port: c.httpPort, username: 'admin', password: 'pw-1234', ownerClass: 'police', lat: 35.95, lon: 115.9, name: '寿张 测试', mediaPorts: [c.rtspPort] },
     });
     cameraId = r.json().id;
     browser = await launchChromium();

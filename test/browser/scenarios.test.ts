@@ -26,7 +26,7 @@ async function enrol(as: string, i: number, body: Record<string, unknown>): Prom
   const c = sim.cameras[i]!;
   const r = await t.app.inject({
     method: 'POST', url: '/api/v1/cameras', headers: { authorization: `Bearer ${await t.login(as)}` },
-    payload: { host: c.host, port: c.httpPort, username: 'admin', password: 'pw-1234', ...body },
+    payload: { host: c.host, port: c.httpPort, username: 'admin', password: 'pw-1234', mediaPorts: [c.rtspPort], ...body },
   });
   if (r.statusCode !== 201 && r.statusCode !== 200) throw new Error(`enrol ${as}: ${r.statusCode} ${r.body}`);
   return r.json().id as string;
@@ -181,9 +181,9 @@ describe.skipIf(!haveBrowser)(`the web viewer in Chromium (needs ${CHROMIUM})`, 
     const committee = await loginPage(browser, t.baseUrl!, 'chengguan-chengguan.committee', undefined, '/enrol');
     const rows = [4, 5].map((i, n) => {
       const c = sim.cameras[i]!;
-      return `${c.host},${c.httpPort},admin,pw-1234,${n ? '王秀兰' : '赵建军'},1380002${String(i).padStart(4, '0')},城关村 ${i}排${n + 3}号,35.97${5 + n},115.85${n},station,2026-11-20`;
+      return `${c.host},${c.httpPort},admin,pw-1234,${n ? '王秀兰' : '赵建军'},1380002${String(i).padStart(4, '0')},城关村 ${i}排${n + 3}号,35.97${5 + n},115.85${n},station,2026-11-20,${c.rtspPort}`;
     });
-    const csv = iconv.encode(['address,port,username,password,owner_name,owner_phone,house,lat,lon,sharing_mode,consent_date', ...rows, '127.0.0.1,1,admin,x,坏行,1,x,1,1,bogus,2026-01-01'].join('\r\n'), 'gbk');
+    const csv = iconv.encode(['address,port,username,password,owner_name,owner_phone,house,lat,lon,sharing_mode,consent_date,media_ports', ...rows, '127.0.0.1,1,admin,x,坏行,1,x,1,1,bogus,2026-01-01,'].join('\r\n'), 'gbk');
     await committee.setInputFiles('[data-testid=csv-file]', { name: '城关村摄像头.csv', mimeType: 'text/csv', buffer: csv });
     await committee.click('[data-testid=dry-run]');
     await committee.waitForSelector('[data-testid=enrol-summary][data-dry-run=true]', { timeout: 30_000 });
