@@ -1,23 +1,17 @@
-// The only place footage touches the shared media contract (gateway/media/authorize.ts and sessions.ts), so the
-// merge with media-core's versions of those files is fixed here if their exports differ from the contract's.
+// Footage's view of the shared media contract (gateway/media/authorize.ts and sessions.ts): the one authorize()
+// and the one session registry, or a registry of its own when the gateway runs without the media runtime.
 import type { AccessRuntime } from '../../access/runtime.ts';
 import { createAuthorize as contractAuthorize, type Authorize, type MediaAuthorization } from '../authorize.ts';
-import { SessionRegistry, closeOnRevocation, type SessionInput } from '../sessions.ts';
+import { SessionRegistry, closeOnRevocation, type SessionHandle } from '../sessions.ts';
 
 export type { Authorize, MediaAuthorization };
 
-/** What footage needs of the session registry: `open` as the contract declares it. */
-export interface Sessions {
-  open(input: SessionInput): unknown;
-}
+/** What footage needs of the one session registry (gateway/media/sessions.ts): `open`. */
+export type Sessions = Pick<SessionRegistry, 'open'>;
 
-/** How to unregister a session its owner ended; tolerant of the handle shapes a registry may return. */
-export function releaseOf(handle: unknown): () => void {
-  if (typeof handle === 'function') return handle as () => void;
-  const h = handle as { release?: () => void; unregister?: () => void } | null;
-  if (h && typeof h.release === 'function') return () => h.release!();
-  if (h && typeof h.unregister === 'function') return () => h.unregister!();
-  return () => undefined;
+/** Unregisters a session its owner ended (viewer left, export finished) without calling its close(). */
+export function releaseOf(handle: SessionHandle): () => void {
+  return () => handle.release();
 }
 
 export function createAuthorize(access: AccessRuntime): Authorize {
