@@ -15,6 +15,7 @@ import { Recorder, type RecorderDeps } from './recorder.ts';
 import { DEFAULT_RECORDING, type RecordingConfig } from './policy.ts';
 import type { RecorderState } from './camera-recorder.ts';
 import { probeSegment } from './repair.ts';
+import { holdApprovedGrants } from './start-recorder.ts';
 
 let t: TestGateway;
 let sim: Simulator;
@@ -172,6 +173,19 @@ describe('recorder', () => {
     expect(await rec.releaseCase(g.caseNo, null)).toHaveLength(1);
     expect((await repo.holds(cameraId)).filter((h) => h.grantId === g.id)).toHaveLength(0);
     expect(audits).toEqual(['create:grant_approved', 'release:case_closed']);
+  });
+
+  it('at start, approved grants not yet held (approved while no process recorded) get their holds, once', async () => {
+    const rec = new Recorder({
+      repo: recordingsRepository(t.tdb.db), store, config: { ...cfg(), enabled: false }, ffmpegPath: locateFfmpeg(), source: t.media!.edge,
+      onState: () => undefined, auditHold: async () => undefined, log: () => undefined, freeBytes: async () => free,
+    });
+    const withFootage = { id: randomUUID(), cameraIds: [cameraId], footageFrom: new Date(Date.now() - 7_200_000), footageTo: new Date(Date.now() - 3_600_000), caseNo: 'YG-2026-0007', decidedBy: null };
+    const liveOnly = { id: randomUUID(), cameraIds: [cameraId], footageFrom: null, footageTo: null, caseNo: 'YG-2026-0008', decidedBy: null };
+    expect(await holdApprovedGrants(async () => [withFootage, liveOnly], rec)).toBe(1);
+    expect(await holdApprovedGrants(async () => [withFootage, liveOnly], rec)).toBe(0);
+    const holds = (await recordingsRepository(t.tdb.db).holds(cameraId)).filter((h) => h.grantId === withFootage.id || h.grantId === liveOnly.id);
+    expect(holds.map((h) => h.grantId)).toEqual([withFootage.id]);
   });
 
   it('an admin lists and releases a hold (audited); others may not', async () => {

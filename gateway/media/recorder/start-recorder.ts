@@ -25,6 +25,17 @@ export function recordingConfigOf(gw: Gateway): RecordingConfig {
   };
 }
 
+type HoldableGrant = Parameters<Recorder['holdForGrant']>[0];
+
+/** Holds the footage window of every approved grant that has one; returns how many holds were created. */
+export async function holdApprovedGrants(approved: () => Promise<HoldableGrant[]>, recorder: Pick<Recorder, 'holdForGrant'>): Promise<number> {
+  let created = 0;
+  for (const g of await approved()) {
+    if (g.footageFrom && g.footageTo) created += (await recorder.holdForGrant(g)).length;
+  }
+  return created;
+}
+
 /** Starts recording when `recording.enabled`; returns null otherwise. */
 export async function startRecorder(gw: Gateway, edge: LiveEdge, opts: { dir?: string } = {}): Promise<{ recorder: Recorder; close(): Promise<void> } | null> {
   const config = recordingConfigOf(gw);
@@ -79,6 +90,9 @@ export async function startRecorder(gw: Gateway, edge: LiveEdge, opts: { dir?: s
     ).catch((err: unknown) => gw.log.error({ err }, 'creating footage holds failed'));
   });
   await recorder.start();
+  // Grants approved while no gateway process was recording are held too (idempotent per grant and camera).
+  await holdApprovedGrants(() => gw.repos.grants.list({ states: ['approved'], limit: 1000 }), recorder).catch((err: unknown) =>
+    gw.log.error({ err }, 'holding approved grants at start failed'));
   return {
     recorder,
     async close() {
