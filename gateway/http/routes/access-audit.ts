@@ -1,4 +1,5 @@
 // Audit views beyond the auditor's JSON list: CSV export, and the owners' view of who accessed their camera.
+import { canonicalCaseNumber } from '../../domain/case-number.ts';
 import { Type } from 'typebox';
 import type { TypedApp } from '../app.ts';
 import type { Gateway } from '../../compose.ts';
@@ -50,7 +51,7 @@ export default async function accessAuditRoutes(app: TypedApp, gw: Gateway): Pro
     const cap = Math.min(q.limit && q.limit !== 200 ? q.limit : MAX_EXPORT_ROWS, MAX_EXPORT_ROWS);
     while (lines.length - 1 < cap) {
       const rows = await gw.repos.audit.query({
-        cameraId: q.cameraId, actorUserId: q.userId, grantId: q.grantId, caseNo: q.caseNo, action: q.action,
+        cameraId: q.cameraId, actorUserId: q.userId, grantId: q.grantId, caseNo: q.caseNo === undefined ? undefined : canonicalCaseNumber(q.caseNo), action: q.action,
         from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined, afterId, limit: Math.min(5000, cap - (lines.length - 1)),
       });
       if (rows.length === 0) break;

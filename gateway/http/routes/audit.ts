@@ -1,3 +1,4 @@
+import { canonicalCaseNumber } from '../../domain/case-number.ts';
 import { Type } from 'typebox';
 import type { TypedApp } from '../app.ts';
 import type { Gateway } from '../../compose.ts';
@@ -90,7 +91,7 @@ export default async function auditRoutes(app: TypedApp, gw: Gateway): Promise<v
     async (req) => {
       const q = req.query;
       const rows = await gw.repos.audit.query({
-        cameraId: q.cameraId, actorUserId: q.userId, grantId: q.grantId, caseNo: q.caseNo, action: q.action,
+        cameraId: q.cameraId, actorUserId: q.userId, grantId: q.grantId, caseNo: q.caseNo === undefined ? undefined : canonicalCaseNumber(q.caseNo), action: q.action,
         from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined, afterId: q.afterId, limit: q.limit,
       });
       return { items: rows.map(({ prevHash: _p, hash: _h, ...r }) => r) };
