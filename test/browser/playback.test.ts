@@ -1,0 +1,100 @@
+// Recorded playback in a real browser: a Shouzhang officer opens the playback page for their station's camera,
+// whose recordings (clock burned in, one 10 s segment lost to an outage) lie two hours back; the timeline shows
+// the recorded ranges and the gap, hls.js plays the window and frames decode, a click on the timeline seeks past
+// the gap, 8× runs to the window's end and the player stops there.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { testGateway, type TestGateway } from '../helpers/gateway.ts';
+import { insertTestCamera } from '../helpers/cameras.ts';
+import { recordFixture } from '../helpers/recordings.ts';
+import { ensureViewerBuilt } from '../../web-viewer/scripts/build.ts';
+import { CHROMIUM, haveBrowser, launchChromium, loginPage, shot } from './support.ts';
+
+let t: TestGateway;
+let browser: Browser;
+let root = '';
+let cam = '';
+let page: Page;
+// Whole seconds, two hours back; recorded 0–60 s with 30–40 s missing.
+const T0 = Math.floor((Date.now() - 2 * 3600_000) / 1000) * 1000;
+const at = (s: number) => T0 + s * 1000;
+const iso = (s: number) => new Date(at(s)).toISOString();
+// the window asked for: from before the recording to 50 s into it
+const WINDOW = { from: iso(-20), to: iso(50) };
+
+const video = <T,>(p: Page, fn: (v: HTMLVideoElement) => T): Promise<T> =>
+  p.$eval('[data-testid=playback-video]', fn as (el: Element) => T);
+const position = async () => Number(await page.locator('[data-testid=playback]').getAttribute('data-position'));
+const state = () => page.locator('[data-testid=playback]').getAttribute('data-state');
+
+/** Clicks the timeline where wall clock `ms` lies. */
+async function clickTimeline(ms: number): Promise<void> {
+  const tl = page.locator('[data-testid=timeline]');
+  const a = Number(await tl.getAttribute('data-from'));
+  const b = Number(await tl.getAttribute('data-to'));
+  const box = (await tl.boundingBox())!;
+  await tl.click({ position: { x: ((ms - a) / (b - a)) * box.width, y: box.height / 2 } });
+}
+
+describe.skipIf(!haveBrowser)(`recorded playback in Chromium (needs ${CHROMIUM})`, { timeout: 90_000 }, () => {
+  beforeAll(async () => {
+    await ensureViewerBuilt();
+    root = mkdtempSync(path.join(tmpdir(), 'shouwang-playback-'));
+    t = await testGateway({ media: true, footage: { recordingDir: root } });
+    cam = await insertTestCamera(t.gw, { stationCode: '37152101', ownerClass: 'police', lat: 35.957, lon: 115.879, name: '寿张 G220 台前桥东' });
+    await recordFixture(t.tdb.db, { root, cameraId: cam, startMs: T0, seconds: 60, drop: [3] });
+    browser = await launchChromium();
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+    if (root) rmSync(root, { recursive: true, force: true });
+  }, 120_000);
+
+  it('lists, plays, seeks and stops at the window end', async () => {
+    page = await loginPage(browser, t.baseUrl!, 'shouzhang.officer', undefined, `/playback?camera=${cam}&from=${WINDOW.from}&to=${WINDOW.to}`);
+    try {
+      // the timeline: gateway recordings on both sides of the gap, the whole window visible (own station)
+      await page.waitForSelector('[data-testid=timeline] .rec.gateway');
+      expect(await page.locator('[data-testid=timeline] .rec.gateway').count()).toBe(2);
+      expect(await page.locator('[data-testid=timeline] .gap').count()).toBe(1);
+      expect(await page.locator('[data-testid=timeline] .visible').count()).toBe(1);
+
+      await page.click('[data-testid=play]');
+      await expect.poll(state, { timeout: 20_000 }).toBe('playing');
+      await expect.poll(() => video(page, (v) => v.getVideoPlaybackQuality().totalVideoFrames), { timeout: 20_000 }).toBeGreaterThan(0);
+      // positions are wall clock from the playlist's program date-times: playback starts at the first recording
+      await expect.poll(position, { timeout: 10_000 }).toBeGreaterThanOrEqual(at(0));
+      expect(await position()).toBeLessThan(at(10));
+
+      // seek past the gap by clicking the timeline at 44 s
+      const before = await video(page, (v) => v.currentTime);
+      await clickTimeline(at(44));
+      await expect.poll(position, { timeout: 10_000 }).toBeGreaterThanOrEqual(at(42));
+      expect(await position()).toBeLessThan(at(48));
+      const after = await video(page, (v) => v.currentTime);
+      expect(after - before).toBeGreaterThan(20); // 30 s of media skipped, less the 10 s gap that is not in it
+      const framesAtSeek = await video(page, (v) => v.getVideoPlaybackQuality().totalVideoFrames);
+      await expect.poll(() => video(page, (v) => v.getVideoPlaybackQuality().totalVideoFrames), { timeout: 10_000 }).toBeGreaterThan(framesAtSeek);
+      await shot(page, 'playback');
+
+      // 8×, then the player stops at the window's end (50 s) and stays there
+      await page.click('button[data-speed="8"]');
+      expect(await video(page, (v) => v.playbackRate)).toBe(8);
+      await expect.poll(state, { timeout: 15_000 }).toBe('ended');
+      expect(await position()).toBeGreaterThanOrEqual(at(48));
+      expect(await position()).toBeLessThanOrEqual(at(50) + 500);
+      const stoppedAt = await video(page, (v) => v.currentTime);
+      await page.waitForTimeout(1000);
+      expect(await video(page, (v) => v.currentTime)).toBe(stoppedAt);
+      expect(await video(page, (v) => v.paused || v.ended)).toBe(true);
+      await shot(page, 'playback-ended');
+    } catch (e) {
+      await shot(page, 'playback-failed').catch(() => undefined);
+      throw e;
+    }
+  });
+});
