@@ -56,6 +56,9 @@ describe.skipIf(!haveBrowser)(`recorded playback in Chromium (needs ${CHROMIUM})
 
   it('lists, plays, seeks and stops at the window end', async () => {
     page = await loginPage(browser, t.baseUrl!, 'shouzhang.officer', undefined, `/playback?camera=${cam}&from=${WINDOW.from}&to=${WINDOW.to}`);
+    const consoleErrors: string[] = [];
+    page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+    const hlsLoaded = () => page.evaluate(() => performance.getEntriesByType('resource').some((e) => /\/assets\/hls-[^/]*\.js$/.test(e.name)));
     try {
       // the timeline: gateway recordings on both sides of the gap, the whole window visible (own station)
       await page.waitForSelector('[data-testid=timeline] .rec.gateway');
@@ -63,6 +66,7 @@ describe.skipIf(!haveBrowser)(`recorded playback in Chromium (needs ${CHROMIUM})
       expect(await page.locator('[data-testid=timeline] .gap').count()).toBe(1);
       expect(await page.locator('[data-testid=timeline] .visible').count()).toBe(1);
 
+      expect(await hlsLoaded()).toBe(false); // hls.js comes with the first playback, not before
       await page.click('[data-testid=play]');
       await expect.poll(state, { timeout: 20_000 }).toBe('playing');
       await expect.poll(() => video(page, (v) => v.getVideoPlaybackQuality().totalVideoFrames), { timeout: 20_000 }).toBeGreaterThan(0);
@@ -92,9 +96,24 @@ describe.skipIf(!haveBrowser)(`recorded playback in Chromium (needs ${CHROMIUM})
       expect(await video(page, (v) => v.currentTime)).toBe(stoppedAt);
       expect(await video(page, (v) => v.paused || v.ended)).toBe(true);
       await shot(page, 'playback-ended');
+      expect(await hlsLoaded()).toBe(true);
+      expect(consoleErrors.filter((m) => /Content Security Policy/i.test(m))).toEqual([]);
     } catch (e) {
       await shot(page, 'playback-failed').catch(() => undefined);
       throw e;
+    } finally {
+      await page.context().close();
     }
+  });
+
+  it('says in the user\'s language, with the code, why another station\'s officer may not list the footage', async () => {
+    const p = await loginPage(browser, t.baseUrl!, 'chengguan.duty', undefined, `/playback?camera=${cam}&from=${WINDOW.from}&to=${WINDOW.to}`);
+    const alert = p.locator('[role=alert]');
+    await alert.waitFor();
+    expect(await alert.getAttribute('data-code')).toBe('access_denied');
+    expect(await alert.textContent()).toContain('other_station'); // the reason's code beside its zh-CN text
+    expect(await p.locator('[data-testid=timeline]').count()).toBe(0);
+    await shot(p, 'playback-refused');
+    await p.context().close();
   });
 });

@@ -254,7 +254,7 @@ export function PlaybackPage() {
           {state === 'ended' && <span class="badge">{t('playback.ended')}</span>}
         </p>
       )}
-      <video ref={video} class="playback-video" data-testid="playback-video" controls muted playsInline />
+      <video ref={video} class={played ? 'playback-video' : 'playback-video idle'} data-testid="playback-video" controls muted playsInline />
     </div>
   );
 }
