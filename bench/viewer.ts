@@ -143,7 +143,9 @@ export async function run(): Promise<Figures> {
             setTimeout(() => resolve(Number.NaN), 10_000);
           });
           const t0 = performance.now();
-          tl.dispatchEvent(new MouseEvent('click', { bubbles: true, clientX: box.left + ((at - a) / (b - a)) * box.width, clientY: box.top + box.height / 2 }));
+          const point = { bubbles: true, clientX: box.left + ((at - a) / (b - a)) * box.width, clientY: box.top + box.height / 2 };
+          tl.dispatchEvent(new MouseEvent('mousedown', point));
+          tl.dispatchEvent(new MouseEvent('mouseup', point));
           // the page sets currentTime in the click handler: was the new position already buffered?
           let buffered = false;
           for (let i = 0; i < v.buffered.length; i++) if (v.buffered.start(i) <= v.currentTime && v.currentTime < v.buffered.end(i)) buffered = true;

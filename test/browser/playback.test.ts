@@ -1,7 +1,7 @@
 // Recorded playback in a real browser: a Shouzhang officer opens the playback page for their station's camera,
 // whose recordings (clock burned in, one 10 s segment lost to an outage) lie two hours back; the timeline shows
 // the recorded ranges and the gap, hls.js plays the window and frames decode, a click on the timeline seeks past
-// the gap, 8× runs to the window's end and the player stops there.
+// the gap, 8× runs to the window's end and the player stops there; a drag across the timeline plays just that part.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -30,13 +30,26 @@ const video = <T,>(p: Page, fn: (v: HTMLVideoElement) => T): Promise<T> =>
 const position = async () => Number(await page.locator('[data-testid=playback]').getAttribute('data-position'));
 const state = () => page.locator('[data-testid=playback]').getAttribute('data-state');
 
-/** Clicks the timeline where wall clock `ms` lies. */
-async function clickTimeline(ms: number): Promise<void> {
+/** Page coordinates of wall clock `ms` on the timeline. */
+async function timelineAt(ms: number): Promise<{ x: number; y: number }> {
   const tl = page.locator('[data-testid=timeline]');
   const a = Number(await tl.getAttribute('data-from'));
   const b = Number(await tl.getAttribute('data-to'));
   const box = (await tl.boundingBox())!;
-  await tl.click({ position: { x: ((ms - a) / (b - a)) * box.width, y: box.height / 2 } });
+  return { x: box.x + ((ms - a) / (b - a)) * box.width, y: box.y + box.height / 2 };
+}
+async function clickTimeline(ms: number): Promise<void> {
+  const p = await timelineAt(ms);
+  await page.mouse.click(p.x, p.y);
+}
+/** Drags across the timeline from wall clock `a` to `b`: picks that window. */
+async function dragTimeline(a: number, b: number): Promise<void> {
+  const p = await timelineAt(a);
+  const q = await timelineAt(b);
+  await page.mouse.move(p.x, p.y);
+  await page.mouse.down();
+  await page.mouse.move(q.x, q.y, { steps: 5 });
+  await page.mouse.up();
 }
 
 describe.skipIf(!haveBrowser)(`recorded playback in Chromium (needs ${CHROMIUM})`, { timeout: 90_000 }, () => {
@@ -96,6 +109,14 @@ describe.skipIf(!haveBrowser)(`recorded playback in Chromium (needs ${CHROMIUM})
       expect(await video(page, (v) => v.currentTime)).toBe(stoppedAt);
       expect(await video(page, (v) => v.paused || v.ended)).toBe(true);
       await shot(page, 'playback-ended');
+
+      // drag across 5–15 s: that window plays (still at 8×) and ends at 15 s
+      await dragTimeline(at(5), at(15));
+      await expect.poll(position, { timeout: 10_000 }).toBeLessThan(at(16));
+      expect(await position()).toBeGreaterThanOrEqual(at(4));
+      await expect.poll(state, { timeout: 15_000 }).toBe('ended');
+      expect(await position()).toBeGreaterThanOrEqual(at(13));
+      expect(await position()).toBeLessThanOrEqual(at(15) + 500);
       expect(await hlsLoaded()).toBe(true);
       expect(consoleErrors.filter((m) => /Content Security Policy/i.test(m))).toEqual([]);
     } catch (e) {

@@ -235,7 +235,7 @@ export const en: Record<MessageKey, string> = {
   'playback.load': 'Load',
   'playback.play': 'Play',
   'playback.pickCamera': 'Open playback from a camera card or a grant',
-  'playback.clickToSeek': 'Click to jump to that time',
+  'playback.clickToSeek': 'Click to jump to that time; drag across to play just that stretch',
   'playback.recordedGateway': 'Recorded by the gateway',
   'playback.recordedCamera': 'On the camera’s SD card',
   'playback.visibleOwn': 'You may see',

@@ -233,7 +233,7 @@ export const zhCN = {
   'playback.load': '加载',
   'playback.play': '播放',
   'playback.pickCamera': '请从摄像头卡片或授权打开回放',
-  'playback.clickToSeek': '点击跳转到该时刻',
+  'playback.clickToSeek': '点击跳转到该时刻；拖选一段则只播放该段',
   'playback.recordedGateway': '网关录像',
   'playback.recordedCamera': '摄像头SD卡录像',
   'playback.visibleOwn': '可查看范围',

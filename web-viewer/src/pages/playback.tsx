@@ -2,7 +2,8 @@
 // the camera's SD card, gaps, the visible window: everything for their own cameras, a grant's footage window
 // otherwise); a play token for the chosen window opens the HLS VOD playlist /media/playback/:id/index.m3u8, played
 // by hls.js (loaded only here). Positions are wall clock, from each segment's EXT-X-PROGRAM-DATE-TIME; click the
-// timeline to seek, 1×–8× is the player's playbackRate, and the player stops at the window's end.
+// timeline to seek, drag across it to play just that window, 1×–8× is the player's playbackRate, and the player
+// stops at the window's end.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type Hls from 'hls.js';
 import { api, ApiError, rawCall, urlOf } from '../api/client.ts';
@@ -72,11 +73,15 @@ export function PlaybackPage() {
   const hls = useRef<Hls | null>(null);
   const frags = useRef<Frag[]>([]);
   const playedRef = useRef<Win | null>(null);
+  const pressX = useRef<number | null>(null);
+  // to the second, from the query (a grant's footage window) until the inputs (to the minute) are edited
+  const [exact, setExact] = useState<Win | null>(qFrom && qTo ? { from: new Date(qFrom).toISOString(), to: new Date(qTo).toISOString() } : null);
 
-  /** The chosen window as ISO instants; the query's exact instants when the inputs still show them. */
+  /** The window the inputs choose, as ISO instants. */
   const chosen = (): Win | null => {
-    const f = qFrom && toLocalInput(qFrom) === from ? new Date(qFrom).toISOString() : fromLocalInput(from);
-    const tt = qTo && toLocalInput(qTo) === to ? new Date(qTo).toISOString() : fromLocalInput(to);
+    if (exact) return exact;
+    const f = fromLocalInput(from);
+    const tt = fromLocalInput(to);
     return f && tt ? { from: f, to: tt } : null;
   };
 
@@ -99,9 +104,10 @@ export function PlaybackPage() {
     }
   };
 
-  const play = async () => {
+  /** Plays `pick` (a window dragged on the timeline) or the chosen window, within what the listing shows. */
+  const play = async (pick?: Win) => {
     setError(null);
-    const w = chosen();
+    const w = pick ?? chosen();
     if (!cameraId || !w || !listing) return;
     // what may be played: the chosen window inside the first visible (own or granted) window it meets
     const vis = listing.visible.map((v) => ({ v, w: intersect(w, v) })).find((x) => x.w);
@@ -173,11 +179,14 @@ export function PlaybackPage() {
   useEffect(() => {
     const el = video.current;
     if (!el) return;
-    const onTime = () => {
+    // the position shown is the frame on screen (requestVideoFrameCallback's mediaTime) where the browser says
+    // which; timeupdate (4 Hz) only where it does not, and to stop at the end
+    const perFrame = 'requestVideoFrameCallback' in el;
+    const onTime = (mediaTime: number, show: boolean) => {
       const win = playedRef.current;
-      const wall = wallAt(frags.current, el.currentTime);
+      const wall = wallAt(frags.current, mediaTime);
       if (!win || wall === null) return;
-      setPosition(wall);
+      if (show) setPosition(Math.round(wall / 100) * 100);
       // the playlist ends with the window; this also stops a player that would run past it
       if (wall >= ms(win.to) && !el.paused) {
         el.pause();
@@ -187,12 +196,20 @@ export function PlaybackPage() {
     const onPlay = () => setState('playing');
     const onPause = () => setState((s) => (s === 'ended' ? s : 'paused'));
     const onEnded = () => setState('ended');
-    el.addEventListener('timeupdate', onTime);
+    const onTimeUpdate = () => onTime(el.currentTime, !perFrame);
+    let frame = 0;
+    const onFrame = (_now: number, meta: { mediaTime: number }) => {
+      onTime(meta.mediaTime, true);
+      frame = el.requestVideoFrameCallback(onFrame);
+    };
+    if (perFrame) frame = el.requestVideoFrameCallback(onFrame);
+    el.addEventListener('timeupdate', onTimeUpdate);
     el.addEventListener('playing', onPlay);
     el.addEventListener('pause', onPause);
     el.addEventListener('ended', onEnded);
     return () => {
-      el.removeEventListener('timeupdate', onTime);
+      el.removeEventListener('timeupdate', onTimeUpdate);
+      if (frame) el.cancelVideoFrameCallback(frame);
       el.removeEventListener('playing', onPlay);
       el.removeEventListener('pause', onPause);
       el.removeEventListener('ended', onEnded);
@@ -206,10 +223,19 @@ export function PlaybackPage() {
     return Math.min(100, Math.max(0, (100 * (x - span.a)) / Math.max(1, span.b - span.a)));
   };
   const box = (w: Win) => ({ left: `${pct(w.from)}%`, width: `${Math.max(0.2, pct(w.to) - pct(w.from))}%` });
-  const onTimeline = (e: MouseEvent) => {
-    if (!span) return;
+  const wallOf = (e: MouseEvent, x: number) => {
     const r = (e.currentTarget as HTMLElement).getBoundingClientRect();
-    seekTo(span.a + ((e.clientX - r.left) / r.width) * (span.b - span.a));
+    return span!.a + (Math.min(Math.max(x - r.left, 0), r.width) / r.width) * (span!.b - span!.a);
+  };
+  // a click seeks; a drag of more than a few pixels picks a window and plays it
+  const onDown = (e: MouseEvent) => { pressX.current = e.clientX; };
+  const onUp = (e: MouseEvent) => {
+    const x0 = pressX.current;
+    pressX.current = null;
+    if (!span || x0 === null) return;
+    if (Math.abs(e.clientX - x0) < 6) return seekTo(wallOf(e, e.clientX));
+    const [a, b] = [wallOf(e, x0), wallOf(e, e.clientX)].sort((p, q) => p - q) as [number, number];
+    void play({ from: new Date(a).toISOString(), to: new Date(b).toISOString() });
   };
   const speeds = listing?.speeds.length ? listing.speeds : [1, 2, 4, 8];
 
@@ -217,8 +243,8 @@ export function PlaybackPage() {
     <div class="playback-page" data-testid="playback" data-state={state} data-position={position ?? ''}>
       <h2>{t('playback.title')}</h2>
       <div class="filters">
-        <label>{t('request.footageFrom')}<input type="datetime-local" name="from" value={from} onInput={(e) => setFrom(e.currentTarget.value)} /></label>
-        <label>{t('request.footageTo')}<input type="datetime-local" name="to" value={to} onInput={(e) => setTo(e.currentTarget.value)} /></label>
+        <label>{t('request.footageFrom')}<input type="datetime-local" name="from" value={from} onInput={(e) => { setFrom(e.currentTarget.value); setExact(null); }} /></label>
+        <label>{t('request.footageTo')}<input type="datetime-local" name="to" value={to} onInput={(e) => { setTo(e.currentTarget.value); setExact(null); }} /></label>
         <button disabled={!cameraId} onClick={() => void load()} data-testid="load">{t('playback.load')}</button>
         <button class="primary" disabled={!listing || listing.ranges.length === 0} onClick={() => void play()} data-testid="play">{t('playback.play')}</button>
         <span>{t('playback.speed')}</span>
@@ -230,7 +256,7 @@ export function PlaybackPage() {
       {listing && (
         <>
           <div class="timeline-labels small"><span>{fmtTime(listing.from)}</span><span>{fmtTime(listing.to)}</span></div>
-          <div class="timeline" onClick={onTimeline} data-testid="timeline" data-from={ms(listing.from)} data-to={ms(listing.to)} title={t('playback.clickToSeek')}>
+          <div class="timeline" onMouseDown={onDown} onMouseUp={onUp} data-testid="timeline" data-from={ms(listing.from)} data-to={ms(listing.to)} title={t('playback.clickToSeek')}>
             {listing.visible.map((v, i) => <span key={`v${i}`} class="visible" style={box(v)} />)}
             {listing.ranges.map((r, i) => <span key={`r${i}`} class={`rec ${r.source === 'camera' ? 'camera' : 'gateway'}`} style={box(r)} title={`${fmtTime(r.from)} – ${fmtTime(r.to)}`} />)}
             {listing.gaps.map((g, i) => <span key={`g${i}`} class="gap" style={box(g)} title={`${fmtTime(g.from)} – ${fmtTime(g.to)}`} />)}
@@ -243,6 +269,7 @@ export function PlaybackPage() {
             <span><i class="swatch gap" />{t('playback.gap')}</span>
             <span><i class="swatch visible" />{listing.scope === 'grant' ? t('playback.window') : t('playback.visibleOwn')}</span>
             <span><i class="swatch window" />{t('playback.playing')}</span>
+            <span class="muted">{t('playback.clickToSeek')}</span>
           </div>
           {listing.scope === 'grant' && <p class="small">{t('playback.grantScope', { window: listing.visible.map((v) => fmtRange(v)).join(', ') })}</p>}
           {listing.ranges.length === 0 && <p class="muted">{t('playback.noRecordings')}</p>}
