@@ -1,7 +1,9 @@
-// Recorded playback in a real browser: a Shouzhang officer opens the playback page for their station's camera,
+// Recorded playback in a real browser: a Chengguan officer opens the playback page for their station's camera,
 // whose recordings (clock burned in, one 10 s segment lost to an outage) lie two hours back; the timeline shows
 // the recorded ranges and the gap, hls.js plays the window and frames decode, a click on the timeline seeks past
 // the gap, 8× runs to the window's end and the player stops there; a drag across the timeline plays just that part.
+// A Shouzhang investigator with a grant sees and plays only its footage window; an officer of a third station
+// is told why not.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,6 +26,7 @@ const at = (s: number) => T0 + s * 1000;
 const iso = (s: number) => new Date(at(s)).toISOString();
 // the window asked for: from before the recording to 50 s into it
 const WINDOW = { from: iso(-20), to: iso(50) };
+const GRANTED = { from: iso(12), to: iso(27) };
 
 const video = <T,>(p: Page, fn: (v: HTMLVideoElement) => T): Promise<T> =>
   p.$eval('[data-testid=playback-video]', fn as (el: Element) => T);
@@ -57,8 +60,18 @@ describe.skipIf(!haveBrowser)(`recorded playback in Chromium (needs ${CHROMIUM})
     await ensureViewerBuilt();
     root = mkdtempSync(path.join(tmpdir(), 'shouwang-playback-'));
     t = await testGateway({ media: true, footage: { recordingDir: root } });
-    cam = await insertTestCamera(t.gw, { stationCode: '37152101', ownerClass: 'police', lat: 35.957, lon: 115.879, name: '寿张 G220 台前桥东' });
+    cam = await insertTestCamera(t.gw, { stationCode: '41092701', ownerClass: 'police', lat: 35.955, lon: 115.872, name: '城关 台前黄河桥西' });
     await recordFixture(t.tdb.db, { root, cameraId: cam, startMs: T0, seconds: 60, drop: [3] });
+    const req = await t.app.inject({
+      method: 'POST', url: '/api/v1/grants', headers: { authorization: `Bearer ${await t.login('shouzhang.investigator')}` },
+      payload: { cameraIds: [cam], caseNo: 'YG-2026-1124-07', reason: 'battery thefts at the bridge', actions: ['playback'], footage: GRANTED },
+    });
+    if (req.statusCode !== 201) throw new Error(`request: ${req.statusCode} ${req.body}`);
+    const grantId = req.json().grants[0].grant.id as string;
+    const ok = await t.app.inject({
+      method: 'POST', url: `/api/v1/grants/${grantId}/approve`, headers: { authorization: `Bearer ${await t.login('chengguan.duty')}` }, payload: { reason: 'ok' },
+    });
+    if (ok.statusCode !== 200) throw new Error(`approve: ${ok.statusCode} ${ok.body}`);
     browser = await launchChromium();
   }, 180_000);
   afterAll(async () => {
@@ -68,7 +81,7 @@ describe.skipIf(!haveBrowser)(`recorded playback in Chromium (needs ${CHROMIUM})
   }, 120_000);
 
   it('lists, plays, seeks and stops at the window end', async () => {
-    page = await loginPage(browser, t.baseUrl!, 'shouzhang.officer', undefined, `/playback?camera=${cam}&from=${WINDOW.from}&to=${WINDOW.to}`);
+    page = await loginPage(browser, t.baseUrl!, 'chengguan.officer', undefined, `/playback?camera=${cam}&from=${WINDOW.from}&to=${WINDOW.to}`);
     const consoleErrors: string[] = [];
     page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
     const hlsLoaded = () => page.evaluate(() => performance.getEntriesByType('resource').some((e) => /\/assets\/hls-[^/]*\.js$/.test(e.name)));
@@ -127,8 +140,34 @@ describe.skipIf(!haveBrowser)(`recorded playback in Chromium (needs ${CHROMIUM})
     }
   });
 
+  it('a grantee opens playback from their grant and sees and plays only its footage window', async () => {
+    page = await loginPage(browser, t.baseUrl!, 'shouzhang.investigator', undefined, '/grants');
+    try {
+      await page.getByRole('button', { name: '回放', exact: true }).click();
+      await page.waitForSelector('[data-testid=timeline] .rec.gateway');
+      expect(await page.locator('[data-testid=timeline] .visible').count()).toBe(1);
+      expect(await page.locator('[data-testid=timeline] .gap').count()).toBe(0);
+      const tl = page.locator('[data-testid=timeline]');
+      expect(Number(await tl.getAttribute('data-from'))).toBe(at(12));
+      expect(Number(await tl.getAttribute('data-to'))).toBe(at(27));
+      await page.click('[data-testid=play]');
+      await expect.poll(() => video(page, (v) => v.getVideoPlaybackQuality().totalVideoFrames), { timeout: 20_000 }).toBeGreaterThan(0);
+      expect(await position()).toBeGreaterThanOrEqual(at(12));
+      await shot(page, 'playback-grant');
+      await page.click('button[data-speed="8"]');
+      await expect.poll(state, { timeout: 15_000 }).toBe('ended');
+      expect(await position()).toBeGreaterThanOrEqual(at(25));
+      expect(await position()).toBeLessThanOrEqual(at(27) + 500);
+    } catch (e) {
+      await shot(page, 'playback-grant-failed').catch(() => undefined);
+      throw e;
+    } finally {
+      await page.context().close();
+    }
+  });
+
   it('says in the user\'s language, with the code, why another station\'s officer may not list the footage', async () => {
-    const p = await loginPage(browser, t.baseUrl!, 'chengguan.duty', undefined, `/playback?camera=${cam}&from=${WINDOW.from}&to=${WINDOW.to}`);
+    const p = await loginPage(browser, t.baseUrl!, 'yaqian.officer', undefined, `/playback?camera=${cam}&from=${WINDOW.from}&to=${WINDOW.to}`);
     const alert = p.locator('[role=alert]');
     await alert.waitFor();
     expect(await alert.getAttribute('data-code')).toBe('access_denied');
