@@ -177,3 +177,44 @@ describe.skipIf(!haveBrowser)(`recorded playback in Chromium (needs ${CHROMIUM})
     await p.context().close();
   });
 });
+
+describe.skipIf(!haveBrowser)(`recorded playback across play-token expiry in Chromium (needs ${CHROMIUM})`, { timeout: 120_000 }, () => {
+  let g: TestGateway;
+  let dir = '';
+  let camera = '';
+  beforeAll(async () => {
+    await ensureViewerBuilt();
+    dir = mkdtempSync(path.join(tmpdir(), 'shouwang-playback-renew-'));
+    g = await testGateway({ media: true, footage: { recordingDir: dir }, overrides: { access: { playTokenTtlSeconds: 20 } } });
+    camera = await insertTestCamera(g.gw, { stationCode: '41092701', ownerClass: 'police', lat: 35.956, lon: 115.871, name: '城关 滨河路口' });
+    // two minutes: 30 s encoded, looped
+    await recordFixture(g.tdb.db, { root: dir, cameraId: camera, startMs: T0, seconds: 30, repeat: 4 });
+    browser = await launchChromium();
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await g?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
+
+  it('renews the token before the gateway closes the playback and plays on to the end', async () => {
+    page = await loginPage(browser, g.baseUrl!, 'chengguan.officer', undefined, `/playback?camera=${camera}&from=${iso(0)}&to=${iso(120)}`);
+    try {
+      await page.waitForSelector('[data-testid=timeline] .rec.gateway');
+      await page.click('button[data-speed="4"]');
+      await page.click('[data-testid=play]');
+      await expect.poll(state, { timeout: 20_000 }).toBe('playing');
+      // 120 s at 4× is 30 s; the 20 s token is renewed with 10 s to spare
+      await expect.poll(state, { timeout: 60_000, interval: 500 }).toBe('ended');
+      expect(Number(await page.locator('[data-testid=playback]').getAttribute('data-renewals'))).toBeGreaterThanOrEqual(1);
+      expect(await page.locator('[role=alert]').count()).toBe(0);
+      expect(await position()).toBeGreaterThanOrEqual(at(118));
+      expect(await position()).toBeLessThanOrEqual(at(120) + 500);
+    } catch (e) {
+      await shot(page, 'playback-renewal-failed').catch(() => undefined);
+      throw e;
+    } finally {
+      await page.context().close();
+    }
+  });
+});

@@ -74,6 +74,8 @@ export function PlaybackPage() {
   const frags = useRef<Frag[]>([]);
   const playedRef = useRef<Win | null>(null);
   const pressX = useRef<number | null>(null);
+  const renewTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const [renewals, setRenewals] = useState(0);
   // to the second, from the query (a grant's footage window) until the inputs (to the minute) are edited
   const [exact, setExact] = useState<Win | null>(qFrom && qTo ? { from: new Date(qFrom).toISOString(), to: new Date(qTo).toISOString() } : null);
 
@@ -86,6 +88,7 @@ export function PlaybackPage() {
   };
 
   const stop = () => {
+    clearTimeout(renewTimer.current);
     hls.current?.destroy();
     hls.current = null;
     frags.current = [];
@@ -100,6 +103,61 @@ export function PlaybackPage() {
       setListing((await res.json()) as Listing);
     } catch (e) {
       setListing(null);
+      setError(e);
+    }
+  };
+
+  /**
+   * Plays `win`'s playlist with `tok` on the video from media time `startAt`, and renews the token before it
+   * expires: the gateway closes a playback when its token expires, so the renewal opens the same window again with
+   * a new token and carries on at the same point (same window, same media timeline).
+   */
+  const open = async (win: Win, grantId: string | undefined, tok: { token: string; expiresAt: string }, rate: number, autoplay: boolean, startAt?: number) => {
+    const src = urlOf(`/media/playback/${encodeURIComponent(cameraId)}/index.m3u8`, {}, { token: tok.token, from: win.from, to: win.to });
+    const { default: HlsJs } = await import('hls.js');
+    const el = video.current!;
+    clearTimeout(renewTimer.current);
+    hls.current?.destroy();
+    const h = new HlsJs({ enableWorker: false, ...(startAt !== undefined ? { startPosition: startAt } : {}) });
+    hls.current = h;
+    h.on(HlsJs.Events.LEVEL_LOADED, (_e, data) => {
+      frags.current = data.details.fragments
+        .filter((f) => f.programDateTime !== null)
+        .map((f) => ({ start: f.start, duration: f.duration, pdt: f.programDateTime! }));
+    });
+    h.on(HlsJs.Events.ERROR, (_e, data) => {
+      if (!data.fatal) return;
+      stop();
+      setState('idle');
+      const status = data.response?.code ?? 0;
+      const url = data.url ?? data.frag?.url ?? data.context?.url;
+      // the gateway's error body says why (token, grant, not recorded); hls.js keeps only the status
+      if (status >= 400 && url) void rawCall('get', url).then(() => setError(new ApiError(status, 'media_error', data.details)), setError);
+      else setError(new ApiError(status, 'media_error', data.details));
+    });
+    h.loadSource(src);
+    h.attachMedia(el);
+    el.defaultPlaybackRate = rate;
+    el.playbackRate = rate;
+    if (autoplay) await el.play().catch(() => undefined);
+    const left = ms(tok.expiresAt) - Date.now();
+    // with a fifth of the lifetime (at least 10 s) to spare, as live tiles do
+    renewTimer.current = setTimeout(() => void renew(win, grantId), Math.max(1000, left - Math.max(10_000, left / 5)));
+  };
+
+  const renew = async (win: Win, grantId: string | undefined) => {
+    const el = video.current;
+    if (!el || !hls.current) return;
+    try {
+      const tok = await api('post', '/api/v1/play-tokens', { body: { cameraId, action: 'playback', footage: win, ...(grantId ? { grantId } : {}) } });
+      if (!hls.current) return; // stopped meanwhile
+      const ended = el.ended || (playedRef.current !== null && (wallAt(frags.current, el.currentTime) ?? 0) >= ms(win.to));
+      const paused = el.paused;
+      await open(win, grantId, tok, el.playbackRate, !paused && !ended, el.currentTime);
+      setRenewals((n) => n + 1);
+    } catch (e) {
+      stop();
+      setState('idle');
       setError(e);
     }
   };
@@ -124,31 +182,7 @@ export function PlaybackPage() {
       setPlayed(win);
       playedRef.current = win;
       setPosition(ms(win.from));
-      const src = urlOf(`/media/playback/${encodeURIComponent(cameraId)}/index.m3u8`, {}, { token: tok.token, from: win.from, to: win.to });
-      const { default: HlsJs } = await import('hls.js');
-      const el = video.current!;
-      el.defaultPlaybackRate = speed;
-      const h = new HlsJs({ enableWorker: false });
-      hls.current = h;
-      h.on(HlsJs.Events.LEVEL_LOADED, (_e, data) => {
-        frags.current = data.details.fragments
-          .filter((f) => f.programDateTime !== null)
-          .map((f) => ({ start: f.start, duration: f.duration, pdt: f.programDateTime! }));
-      });
-      h.on(HlsJs.Events.ERROR, (_e, data) => {
-        if (!data.fatal) return;
-        stop();
-        setState('idle');
-        const status = data.response?.code ?? 0;
-        const url = data.url ?? data.frag?.url ?? data.context?.url;
-        // the gateway's error body says why (token, grant, not recorded); hls.js keeps only the status
-        if (status >= 400 && url) void rawCall('get', url).then(() => setError(new ApiError(status, 'media_error', data.details)), setError);
-        else setError(new ApiError(status, 'media_error', data.details));
-      });
-      h.loadSource(src);
-      h.attachMedia(el);
-      el.playbackRate = speed;
-      await el.play().catch(() => undefined);
+      await open(win, grantId, tok, speed, true);
     } catch (e) {
       stop();
       setState('idle');
@@ -240,7 +274,7 @@ export function PlaybackPage() {
   const speeds = listing?.speeds.length ? listing.speeds : [1, 2, 4, 8];
 
   return (
-    <div class="playback-page" data-testid="playback" data-state={state} data-position={position ?? ''}>
+    <div class="playback-page" data-testid="playback" data-state={state} data-position={position ?? ''} data-renewals={renewals}>
       <h2>{t('playback.title')}</h2>
       <div class="filters">
         <label>{t('request.footageFrom')}<input type="datetime-local" name="from" value={from} onInput={(e) => { setFrom(e.currentTarget.value); setExact(null); }} /></label>
