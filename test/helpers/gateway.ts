@@ -10,6 +10,7 @@ import { startMedia } from '../../gateway/media/start.ts';
 import type { MediaRuntime } from '../../gateway/media/runtime.ts';
 import type net from 'node:net';
 import { freePort } from './free-port.ts';
+import { startFootage, type Footage } from '../../gateway/media/playback/start-footage.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -29,7 +30,11 @@ export interface TestGateway {
 }
 
 export async function testGateway(
-  opts: { demo?: boolean; overrides?: Record<string, unknown>; media?: boolean; plugins?: Array<(app: FastifyInstance) => Promise<void>> } = {},
+  opts: {
+    demo?: boolean; overrides?: Record<string, unknown>; media?: boolean; plugins?: Array<(app: FastifyInstance) => Promise<void>>;
+    /** Recorded-footage routes (listing, HLS playback, export) over this segment store, wired as main.ts does. */
+    footage?: { recordingDir: string };
+  } = {},
 ): Promise<TestGateway> {
   const tdb = await createTestDatabase();
   const config = loadConfig({ file: null, env: {}, // Recording is on by default in the product; a test asks for it (overrides.recording) when it wants it.
@@ -42,7 +47,10 @@ export async function testGateway(
     mediaDir = mkdtempSync(path.join(tmpdir(), 'shouwang-test-media-'));
     media = await startMedia(gw, { rtmpBasePort: await freePort(), httpBasePort: await freePort(), dataDir: mediaDir });
   }
-  const app = await buildApp(gw, { plugins: [...(media ? [media.routes] : []), ...(opts.plugins ?? [])] });
+  const footage: Footage | null = opts.footage
+    ? startFootage(gw, { recordingDir: opts.footage.recordingDir, ...(media ? { sessions: media.sessions } : {}) })
+    : null;
+  const app = await buildApp(gw, { plugins: [...(media ? [media.routes] : []), ...(footage ? [footage.routes] : []), ...(opts.plugins ?? [])] });
   await app.ready();
   let baseUrl: string | null = null;
   if (opts.media) {
@@ -62,6 +70,7 @@ export async function testGateway(
       return (r.json() as { token: string }).token;
     },
     async close() {
+      await footage?.close();
       await app.close();
       await media?.close();
       if (mediaDir) rmSync(mediaDir, { recursive: true, force: true });

@@ -34,7 +34,7 @@ export function MyGrantsPage() {
             <RevokeCard grant={g} names={names} onDone={load} label={t('grants.withdraw')} />
             <div class="actions">
               {g.actions.includes('live') && <button class="primary" data-testid="watch" onClick={() => shell.navigate(`/live?cams=${g.cameraIds.join(',')}&grant=${g.id}`)}>{t('grants.watch')}</button>}
-              {g.actions.includes('playback') && <button onClick={() => shell.navigate(`/playback?camera=${g.cameraIds[0]}&grant=${g.id}`)}>{t('grants.playback')}</button>}
+              {g.actions.includes('playback') && <button onClick={() => shell.navigate(`/playback?camera=${g.cameraIds[0]}&grant=${g.id}${g.footage ? `&from=${encodeURIComponent(g.footage.from)}&to=${encodeURIComponent(g.footage.to)}` : ''}`)}>{t('grants.playback')}</button>}
             </div>
           </div>
         ) : <RevokeCard key={g.id} grant={g} names={names} onDone={load} label={t('grants.withdraw')} />)}
