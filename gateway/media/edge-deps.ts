@@ -13,13 +13,6 @@ import { AppError } from '../errors.ts';
 /** What a viewer hears when a camera's media URL is refused: the detail is for operators (the log). */
 const notDelivering = (): AppError => new AppError('camera_unavailable', 503, 'The camera is not delivering video.');
 
-function gatewayPorts(gw: Gateway): number[] {
-  const c = gw.config;
-  const ports = [c.http.port, c.database.embeddedPort];
-  for (let i = 0; i < c.media.workers; i++) ports.push(c.media.rtmpBasePort + i, c.media.httpBasePort + i);
-  return ports.filter((p) => p > 0);
-}
-
 function withCredentials(uri: string, username: string, password: string): string {
   const u = new URL(uri);
   u.username = encodeURIComponent(username);
@@ -57,7 +50,12 @@ export function edgeDepsFor(gw: Gateway): EdgeDeps {
       if (!profile) return undefined;
       // The configured media ports plus the camera's own (given at enrolment); never the gateway's own ports.
       const portRules = mediaPortRules(mediaPortPolicy(gw.config), cam);
-      const rules = { enrolledHost: cam.onvifHost, mediaPorts: portRules.stream, gatewayPorts: [...new Set([...gatewayPorts(gw), ...portRules.forbidden])] };
+      const rules = {
+        enrolledHost: cam.onvifHost,
+        mediaPorts: portRules.stream,
+        // The embedded database's port too, even beside an external database (as the pull pin always had it).
+        gatewayPorts: [...portRules.forbidden, gw.config.database.embeddedPort],
+      };
       const verdict = checkPullTarget(profile.streamUri, rules);
       if (!verdict.ok) {
         gw.log.warn({ cameraId, reason: verdict.reason, uri: profile.streamUri.replace(/\/\/[^/@]*@/, '//***@') }, 'camera media URL refused at pull time');

@@ -1,8 +1,6 @@
 // Pull-time pin: a camera's media URL may name only the host it was enrolled with and an allowed media
 // port, never one of the gateway's own service ports (enrolment checks too; this is the second lock).
 
-export const DEFAULT_MEDIA_PORTS: readonly number[] = [554, 8554];
-
 export interface PullTargetRules {
   /** The host the camera was enrolled with (its ONVIF host). */
   enrolledHost: string;
