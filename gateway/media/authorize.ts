@@ -88,4 +88,3 @@ export function authorizeOver(access: AccessForMedia): Authorize {
     };
   };
 }
-export const createAuthorize = authorizeOver;

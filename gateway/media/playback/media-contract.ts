@@ -1,7 +1,7 @@
 // Footage's view of the shared media contract (gateway/media/authorize.ts and sessions.ts): the one authorize()
 // and the one session registry, or a registry of its own when the gateway runs without the media runtime.
 import type { AccessRuntime } from '../../access/runtime.ts';
-import { createAuthorize as contractAuthorize, type Authorize, type MediaAuthorization } from '../authorize.ts';
+import { authorizeOver, type Authorize, type MediaAuthorization } from '../authorize.ts';
 import { SessionRegistry, closeOnRevocation, type SessionHandle } from '../sessions.ts';
 
 export type { Authorize, MediaAuthorization };
@@ -15,7 +15,7 @@ export function releaseOf(handle: SessionHandle): () => void {
 }
 
 export function createAuthorize(access: AccessRuntime): Authorize {
-  return contractAuthorize(access);
+  return authorizeOver(access);
 }
 
 /** A registry of footage's own, fed by the access layer's revocations (until media-core's is passed in). */
