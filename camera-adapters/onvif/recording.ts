@@ -1,5 +1,6 @@
 // ONVIF Profile G calls for camera-side footage (search and replay services), bounded like every device call:
 // the channel caps size and time, results are capped in number, and times the device lies about are clamped.
+import type { OnvifClientOptions } from './client.ts';
 import { OnvifError } from './errors.ts';
 import { SoapChannel } from './soap-channel.ts';
 import { DEFAULT_DEADLINE_MS, DEFAULT_MAX_BYTES } from './transport.ts';
@@ -23,17 +24,10 @@ export interface CameraRecording {
   to: Date;
 }
 
-export interface RecordingClientOptions {
-  host: string;
-  port: number;
-  scheme?: 'http' | 'https';
-  username?: string;
-  password?: string;
-  deadlineMs?: number;
-  maxBytes?: number;
-  /** Device clock minus gateway clock, as learned at enrolment or by GetSystemDateAndTime. */
-  clockOffsetMs?: number;
-}
+/** The device client's options a recording search needs: the same host pin, budget and body cap. */
+export type RecordingClientOptions = Pick<
+  OnvifClientOptions, 'host' | 'port' | 'scheme' | 'username' | 'password' | 'deadlineMs' | 'maxBytes' | 'clockOffsetMs'
+>;
 
 /** Device time string → gateway time, or null when it is no time at all. */
 function deviceTime(s: string, offsetMs: number): number | null {
