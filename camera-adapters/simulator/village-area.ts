@@ -1,6 +1,7 @@
 // A village's boundary from a jurisdictions file, and deterministic points inside it (for --village CSVs).
 import { readFileSync } from 'node:fs';
 import { SimulatorError } from './errors.ts';
+import { pointInRing } from '../../gateway/geo/geojson.ts';
 
 type Ring = [number, number][];
 export type Boundary = { type: 'Polygon'; coordinates: Ring[] } | { type: 'MultiPolygon'; coordinates: Ring[][] };
@@ -29,19 +30,9 @@ function polygons(b: Boundary): Ring[][] {
   return b.type === 'Polygon' ? [b.coordinates] : b.coordinates;
 }
 
-/** Even-odd ray casting over every ring: holes count as outside. */
-function inRing(ring: Ring, lon: number, lat: number): boolean {
-  let inside = false;
-  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-    const [xi, yi] = ring[i]!;
-    const [xj, yj] = ring[j]!;
-    if (yi > lat !== yj > lat && lon < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) inside = !inside;
-  }
-  return inside;
-}
-
+/** Inside the outer ring and outside every hole. */
 export function insideBoundary(b: Boundary, lon: number, lat: number): boolean {
-  return polygons(b).some((rings) => inRing(rings[0]!, lon, lat) && !rings.slice(1).some((hole) => inRing(hole, lon, lat)));
+  return polygons(b).some((rings) => pointInRing(lon, lat, rings[0]!) && !rings.slice(1).some((hole) => pointInRing(lon, lat, hole)));
 }
 
 /**

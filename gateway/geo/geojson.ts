@@ -74,3 +74,14 @@ export function parsePgPolygon(text: string): Ring {
   if (r.length) r.push([r[0]![0], r[0]![1]]);
   return r;
 }
+
+/** Even-odd ray casting; ring of [lon, lat]. One definition for tracing, grant areas and the simulator. */
+export function pointInRing(lon: number, lat: number, ring: [number, number][]): boolean {
+  let inside = false;
+  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+    const [xi, yi] = ring[i]!;
+    const [xj, yj] = ring[j]!;
+    if (yi > lat !== yj > lat && lon < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) inside = !inside;
+  }
+  return inside;
+}

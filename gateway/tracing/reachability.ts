@@ -167,13 +167,4 @@ export function ringAreaKm2(ring: [number, number][]): number {
   return Math.abs(a) / 2 / 1e6;
 }
 
-/** Ray casting; ring of [lon, lat]. */
-export function pointInRing(lon: number, lat: number, ring: [number, number][]): boolean {
-  let inside = false;
-  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-    const [xi, yi] = ring[i]!;
-    const [xj, yj] = ring[j]!;
-    if (yi > lat !== yj > lat && lon < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) inside = !inside;
-  }
-  return inside;
-}
+export { pointInRing } from '../geo/geojson.ts';
