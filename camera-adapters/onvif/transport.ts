@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { deviceLookup } from '../net/device-lookup.ts';
 import { OnvifError } from './errors.ts';
 
 export const DEFAULT_DEADLINE_MS = 5_000;
@@ -85,6 +86,7 @@ export function httpRequest(req: HttpRequest): Promise<HttpResponse> {
         method: req.method,
         headers,
         agent: false,
+        lookup: deviceLookup,
         maxHeaderSize: 16 * 1024,
         ...(url.protocol === 'https:' ? { rejectUnauthorized: req.rejectUnauthorized ?? true } : {}),
       });

@@ -2,6 +2,7 @@
 // (no credentials in any argv); the proxy dials only the pinned host and port, answers the camera's
 // Digest/Basic challenge itself, passes interleaved RTP through, and refuses every 3xx redirect.
 import net from 'node:net';
+import { deviceLookup } from '../net/device-lookup.ts';
 import { randomBytes } from 'node:crypto';
 import { digestAuthorization } from './digest-auth.ts';
 
@@ -229,7 +230,7 @@ export class RtspAuthProxy {
           proxyBase = `rtsp://127.0.0.1:${this.port}/${nonce}`;
           bases = [`rtsp://${hostPort(target)}`];
           if (target.port === 554) bases.push(`rtsp://${bracket(target.host)}`);
-          const up = net.connect({ host: target.host, port: target.port });
+          const up = net.connect({ host: target.host, port: target.port, lookup: deviceLookup });
           upstream = up;
           up.setNoDelay(true);
           up.on('data', (d: Buffer) => {

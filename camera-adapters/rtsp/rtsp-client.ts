@@ -1,5 +1,6 @@
 // A minimal RTSP/1.0 client over TCP (interleaved RTP, Digest/Basic): for probes and tests, not a player.
 import net from 'node:net';
+import { deviceLookup } from '../net/device-lookup.ts';
 import { digestAuthorization } from './digest-auth.ts';
 
 export interface RtspResponse {
@@ -69,7 +70,7 @@ export class RtspClient {
     parsed.password = '';
     const timeoutMs = opts.timeoutMs ?? 5000;
     return new Promise((resolve, reject) => {
-      const socket = net.connect(Number(parsed.port || 554), parsed.hostname);
+      const socket = net.connect({ port: Number(parsed.port || 554), host: parsed.hostname.replace(/^\[|\]$/g, ''), lookup: deviceLookup });
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new RtspClientError('timeout', `connect to ${parsed.host} timed out`));

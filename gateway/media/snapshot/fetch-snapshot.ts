@@ -2,6 +2,7 @@
 // one deadline for headers and body together.
 import { request } from 'node:http';
 import { request as requestTls } from 'node:https';
+import { deviceLookup } from '../../../camera-adapters/net/device-lookup.ts';
 
 export const SNAPSHOT_MAX_BYTES = 4 * 1024 * 1024;
 
@@ -36,7 +37,7 @@ export function fetchSnapshot(cam: SnapshotSource, opts: { timeoutMs: number; ma
     const timer = setTimeout(() => fail(new SnapshotRefused('timeout', `no whole snapshot in ${opts.timeoutMs} ms`)), opts.timeoutMs);
     const send = url.protocol === 'https:' ? requestTls : request;
     // node's http client never follows redirects: a 3xx is refused below, not re-aimed
-    const req = send(url, { method: 'GET', headers, agent: false }, (res) => {
+    const req = send(url, { method: 'GET', headers, agent: false, lookup: deviceLookup }, (res) => {
       const status = res.statusCode ?? 0;
       if (status >= 300 && status < 400) return fail(new SnapshotRefused('redirect', `HTTP ${status}`));
       if (status !== 200) return fail(new SnapshotRefused('http_status', `HTTP ${status}`));
