@@ -78,11 +78,17 @@ export async function composeGateway(opts: { config: Config; db: Db; log: Logger
   closers.push(async () => hub.close());
 
   const cipher = credentialCipherFrom(config, { ephemeral: opts.ephemeralKeys ?? config.profile === 'test' });
+  // Bound once the grants service exists (below): an owner change re-addresses the camera's pending requests.
+  let rerouteOwnerChange: ((cameraId: string) => Promise<unknown>) | null = null;
   const enrolment = enrolmentService({
     db, cameras: repos.cameras, users: repos.users, audit: repos.audit, jurisdictions, jurisdictionsRepo: repos.jurisdictions,
     cipher, probe: probeCamera, events, probeDeadlineMs: config.cameras.probeDeadlineMs, mediaPorts: mediaPortPolicy(config),
     onCameraChanged: (id) => {
       for (const l of cameraChangeListeners) l(id);
+    },
+    onOwnerChanged: async (id) => {
+      // The owner change is committed either way; a failure here leaves the request with the old owner until it lapses.
+      await rerouteOwnerChange?.(id).catch((err: unknown) => log.warn({ err, cameraId: id }, 're-addressing pending requests after an owner change failed'));
     },
   });
   const health = healthMonitor({
@@ -113,6 +119,7 @@ export async function composeGateway(opts: { config: Config; db: Db; log: Logger
     jurisdictions: repos.jurisdictions, audit: repos.audit, access, events, bus,
     config: { villageCommitteeMayView: config.access.villageCommitteeMayView, requestTtlMinutes: 24 * 60, maxCameras: 500 },
   });
+  rerouteOwnerChange = (id) => grants.rerouteForOwnerChange(id);
   const accounts = accountsService({ db, users: repos.users, audit: repos.audit, bus, events });
   const playTokens = playTokenService({ access, grants: repos.grants, audit: repos.audit, ttlSeconds: config.access.playTokenTtlSeconds });
   // Every process sweeps; rows are claimed with SKIP LOCKED, so they never expire a grant twice.

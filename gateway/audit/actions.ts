@@ -34,6 +34,8 @@ export const AUDIT = {
   grantExpire: 'grant.expire',
   /** The first requester withdrew; a joined request took the lead or stands alone. */
   grantHandOver: 'grant.hand_over',
+  /** A home camera changed owner: its pending requests went to the new owner, or lost the camera. */
+  grantReroute: 'grant.reroute',
   // video: every byte that leaves the gateway
   playToken: 'play.token',
   liveOpen: 'video.live.open',

@@ -58,6 +58,8 @@ export interface EnrolmentDeps {
   mediaPorts?: MediaPortPolicy;
   /** Called when a camera's access-relevant facts change (sharing, jurisdiction, disable, remove). */
   onCameraChanged?: (cameraId: Uuid) => void;
+  /** After a committed owner change: pending requests addressed to the old owner go to the new one. */
+  onOwnerChanged?: (cameraId: Uuid) => Promise<unknown>;
 }
 
 const HOST_RE = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$|^\[?[0-9a-fA-F:]+\]?$/;
@@ -276,6 +278,7 @@ export function enrolmentService(deps: EnrolmentDeps) {
         }, tx);
       });
       if (sharingChanged || diff.ownerChange || patch.stationId) deps.onCameraChanged?.(existing.id);
+      if (diff.ownerChange) await deps.onOwnerChanged?.(existing.id);
       return { status: 'updated', diff };
     },
 

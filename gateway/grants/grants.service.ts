@@ -22,6 +22,7 @@ import type { JurisdictionsRepository } from '../repositories/jurisdictions.repo
 import { ownRequest, planHandOver } from './hand-over.ts';
 import { matchCandidate } from './dedup.ts';
 import { WATCH_ACTIONS, intersect, isSubset, within } from './rules.ts';
+import { routeCamera } from './planning.ts';
 
 export interface NarrowInput {
   cameraIds?: Uuid[];
@@ -351,6 +352,70 @@ export function grantsService(deps: {
         await audit.append(auditOf(row, 'grant.join', actorUser, { reason: input.reason, details: { dedup: 'joined' } }), tx);
         return row;
       }
+    },
+
+    /**
+     * A home camera changed owner (a village committee's CSV): its pending requests were addressed to the old owner,
+     * who may no longer decide on them and whose inbox the new owner never sees. Each goes to the new owner (or the
+     * committee they delegated to): a request for that camera alone is re-addressed, one with other cameras too loses
+     * it to a new request of its own. When nobody can approve it now (new owner not activated, no delegation, or the
+     * new sharing mode rules the request out) the camera leaves the request, and a request left with no camera ends
+     * as denied, saying why. Requester, old and new approver are told. Members that joined a multi-camera request
+     * keep following it without this camera.
+     */
+    async rerouteForOwnerChange(cameraId: Uuid, now = new Date()): Promise<Grant[]> {
+      const cam = await deps.cameras.byId(cameraId);
+      if (!cam || cam.ownerClass !== 'household') return [];
+      const ownerActive = cam.ownerUserId !== null && (await deps.users.activeIds([cam.ownerUserId])).has(cam.ownerUserId);
+      const to = { approverUserId: cam.ownerUserId, approverVillageId: cam.delegatedToCommittee ? cam.villageId : null };
+      type Change = { before: Grant; after: Grant; addressed: Grant | null };
+      const changes = await withTx(db, async (tx): Promise<Change[]> => {
+        const repo = grantsRepository(tx);
+        const out: Change[] = [];
+        for (const g of await repo.pendingOwnerRequestsFor(cameraId, tx)) {
+          if (g.approverUserId === to.approverUserId && g.approverVillageId === to.approverVillageId) continue;
+          const requester = await access.subject(g.requesterUserId);
+          const route = requester
+            ? routeCamera({ resource: toCameraResource(cam), ownerActive, emergencyBypass: false }, { actor: requester, actions: g.actions, emergency: false, context: ctx(now) })
+            : { excluded: 'no_approver' as const, refuse: false, message: 'the requester’s account is disabled' };
+          const approvable = !('excluded' in route) && route.to === 'owner';
+          const why = 'excluded' in route ? route.excluded : approvable ? null : 'routing_changed';
+          const alone = g.cameraIds.length === 1;
+          let after: Grant;
+          let addressed: Grant | null = null;
+          if (alone && approvable) {
+            after = await repo.update(g.id, to, tx);
+            for (const m of await repo.members(g.id, tx, true)) if (OPEN.has(m.state)) await repo.update(m.id, to, tx);
+            addressed = after;
+          } else if (alone) {
+            after = await repo.update(g.id, { state: 'denied', decidedBy: null, decidedAt: now, decisionReason: `the camera changed owner and nobody can approve this request now (${why})` }, tx);
+            await syncMembers(after, tx, null, 'denied');
+          } else {
+            const rest = g.cameraIds.filter((c) => c !== cameraId);
+            after = await repo.update(g.id, { cameraIds: rest, requestedCameraIds: g.requestedCameraIds.filter((c) => c !== cameraId) }, tx);
+            if (approvable) {
+              const { id: _id, version: _v, createdAt: _c, updatedAt: _u, reviewedBy: _rb, reviewedAt: _ra, reviewNote: _rn, ...copy } = g;
+              addressed = await repo.insert({ ...copy, ...to, parentId: null, cameraIds: [cameraId], requestedCameraIds: [cameraId] }, tx);
+              await repo.addEvent({ grantId: addressed.id, actorId: null, kind: 'rerouted', fromState: null, toState: 'pending', note: null, details: { splitFrom: g.id, cameraId } }, tx);
+              await audit.append(auditOf(addressed, AUDIT.grantReroute, null, { reason: 'owner_changed', cameraId, details: { splitFrom: g.id } }), tx);
+            }
+          }
+          const kind = alone && approvable ? 'rerouted' : alone ? 'denied' : 'camera_moved';
+          await repo.addEvent({ grantId: g.id, actorId: null, kind, fromState: g.state, toState: after.state, note: why, details: { cameraId, from: { approverUserId: g.approverUserId, approverVillageId: g.approverVillageId }, to, ...(addressed && addressed.id !== g.id ? { newRequestId: addressed.id } : {}) } }, tx);
+          await audit.append(auditOf(after, AUDIT.grantReroute, null, { reason: why ?? 'owner_changed', cameraId, details: { kind, fromApproverUserId: g.approverUserId, toApproverUserId: to.approverUserId } }), tx);
+          out.push({ before: g, after, addressed });
+        }
+        return out;
+      });
+      if (changes.length === 0) return [];
+      await bus.publish('grant', { op: 'changed', grantIds: changes.flatMap((c) => [c.after.id, ...(c.addressed ? [c.addressed.id] : [])]) });
+      for (const c of changes) {
+        events.publish({ type: 'grant.updated', ...(await approverAudience(c.before)), payload: summary(c.after) });
+        if (c.addressed) events.publish({ type: 'grant.requested', ...(await approverAudience(c.addressed)), payload: { ...summary(c.addressed), dedup: 'created' } });
+        if (c.after.state === 'denied') events.publish({ type: 'grant.decided', userIds: [c.after.requesterUserId], payload: { ...summary(c.after), decision: 'denied', reason: c.after.decisionReason } });
+        else events.publish({ type: 'grant.updated', userIds: [c.after.requesterUserId], payload: summary(c.after) });
+      }
+      return changes.map((c) => c.addressed ?? c.after);
     },
 
     /** Approve (optionally narrowed) or deny. Concurrent deciders serialise on the row lock; exactly one finds it pending. */

@@ -130,6 +130,17 @@ export function grantsRepository(db: Queryable) {
       return rows[0]!;
     },
 
+    /** Pending top-level requests a home camera's owner (or their committee) was asked to decide, locked. */
+    async pendingOwnerRequestsFor(cameraId: Uuid, tx: Queryable): Promise<Grant[]> {
+      const { rows } = await tx.query<Grant>(
+        `SELECT ${COLS} FROM grants g
+         WHERE g.state = 'pending' AND g.approver_kind = 'owner' AND g.parent_id IS NULL AND $1::uuid = ANY(g.camera_ids)
+         ORDER BY g.created_at FOR UPDATE`,
+        [cameraId],
+      );
+      return rows;
+    },
+
     async members(parentId: Uuid, tx: Queryable = db, lock = false): Promise<Grant[]> {
       const { rows } = await tx.query<Grant>(
         `SELECT ${COLS} FROM grants g WHERE g.parent_id = $1 ORDER BY g.created_at ${lock ? 'FOR UPDATE' : ''}`,
