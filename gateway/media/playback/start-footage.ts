@@ -96,7 +96,7 @@ export function startFootage(gw: Gateway, opts: FootageOptions = {}) {
   const plugins: Array<(app: FastifyInstance) => Promise<void>> = [
     playbackRoutes(gw, playback, listing),
     exportRoutes(gw, exports, { authorize, issueToken }),
-    maskRoutes(gw, masks),
+    maskRoutes(gw, masks, repo),
   ];
   return {
     repo,
