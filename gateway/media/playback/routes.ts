@@ -25,6 +25,7 @@ const mediaErrors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: Error
 
 const ListingBody = Type.Object({
   cameraId: Uuid,
+  cameraName: Type.Union([Type.String(), Type.Null()]),
   stream: enumOf(['main', 'sub'] as const),
   from: IsoDate,
   to: IsoDate,

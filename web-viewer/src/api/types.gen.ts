@@ -2102,6 +2102,7 @@ export interface ApiPaths {
       body: never;
       response: {
         cameraId: string;
+        cameraName: string | null;
         stream: "main" | "sub";
         from: string;
         to: string;

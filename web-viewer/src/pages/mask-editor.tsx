@@ -43,7 +43,7 @@ export function MaskEditor({ camera, grants }: { camera: Camera; grants: GrantRe
     setSnapWhy(null);
     // the owner's own snapshot: a snapshot play token for their camera, then the authorising edge's JPEG
     api('post', '/api/v1/play-tokens', { body: { cameraId: camera.id, action: 'snapshot' } }).then(
-      (r) => setSnap(`/media/snapshot/${camera.id}.jpg?token=${encodeURIComponent(r.token)}&t=${Date.now()}`),
+      (r) => setSnap(`/media/snapshot/${camera.id}.jpg?token=${encodeURIComponent(r.token)}`),
       (e: unknown) => { setSnap(null); setSnapWhy(e instanceof Error ? e.message : ''); },
     );
   };
@@ -85,7 +85,9 @@ export function MaskEditor({ camera, grants }: { camera: Camera; grants: GrantRe
     }
     setSelected(drag.current.index);
     stage.current!.setPointerCapture(e.pointerId);
+    // no text selection or scrolling while drawing; keep the keyboard here for Delete
     e.preventDefault();
+    stage.current!.focus();
   };
   const onMove = (e: PointerEvent) => {
     const d = drag.current;
@@ -245,6 +247,7 @@ export function MaskEditor({ camera, grants }: { camera: Camera; grants: GrantRe
           {grants.length === 0 && <tr><td colSpan={4} class="muted">{t('mask.noGrants')}</td></tr>}
         </tbody>
       </table>
+      {confirming && <div class="confirm-backdrop" onClick={() => setConfirming(null)} />}
       {confirming && (
         <div class="confirm card" role="dialog" aria-modal="true" data-testid="mask-lift-confirm">
           <h4>{t('mask.liftTitle', { caseNo: confirming.caseNo ?? '—' })}</h4>

@@ -91,7 +91,10 @@ export function PlaybackPage() {
     const w = chosen();
     if (!cameraId || !w) return;
     try {
-      setListing(await api('get', '/api/v1/cameras/{cameraId}/recordings', { params: { cameraId }, query: { from: w.from, to: w.to } }));
+      const l = await api('get', '/api/v1/cameras/{cameraId}/recordings', { params: { cameraId }, query: { from: w.from, to: w.to } });
+      setListing(l);
+      // the camera's name (for file names and the exports list), told by the listing to whoever may see its footage
+      if (l.cameraName) setNames((n) => new Map([...n, [l.cameraId, l.cameraName!]]));
     } catch (e) {
       setListing(null);
       setError(e);
@@ -205,8 +208,6 @@ export function PlaybackPage() {
 
   useEffect(() => {
     if (cameraId) void load();
-    // the camera's name for file names: own-scope cameras from the API, partner cameras from the request preview
-    if (cameraId) void api('get', '/api/v1/cameras/{id}', { params: { id: cameraId } }).then((c) => setNames(new Map([[c.id, c.name]])), () => undefined);
     return stop;
   }, [cameraId]);
   useEffect(() => {
@@ -289,7 +290,7 @@ export function PlaybackPage() {
 
   return (
     <div class="playback-page" data-testid="playback" data-state={state} data-position={position ?? ''} data-renewals={renewals}>
-      <h2>{t('playback.title')}</h2>
+      <h2>{t('playback.title')}{listing?.cameraName && <span class="muted title-sub">{listing.cameraName}</span>}</h2>
       <div class="filters">
         <label>{t('request.footageFrom')}<input type="datetime-local" name="from" value={from} onInput={(e) => { setFrom(e.currentTarget.value); setExact(null); }} /></label>
         <label>{t('request.footageTo')}<input type="datetime-local" name="to" value={to} onInput={(e) => { setTo(e.currentTarget.value); setExact(null); }} /></label>
