@@ -164,6 +164,7 @@ describe.skipIf(!haveBrowser)(`evidence export, frame snapshot and privacy masks
     const stage = editor.locator('[data-testid=mask-stage]');
     try {
       await editor.waitFor();
+      await editor.locator('[data-testid=mask-open]').click();
       // the owner's own snapshot, through a snapshot play token and the authorising edge
       await expect.poll(() => stage.locator('img').evaluate((i) => (i as HTMLImageElement).naturalWidth).catch(() => 0), { timeout: 30_000 }).toBeGreaterThan(0);
       expect(await editor.getAttribute('data-version')).toBe('0');
@@ -204,6 +205,22 @@ describe.skipIf(!haveBrowser)(`evidence export, frame snapshot and privacy masks
       expect(r.w).toBeCloseTo(0.3, 1);
       expect(r.h).toBeCloseTo(0.4, 1);
       await shot(page, 'owner-mask');
+
+      // a finger draws too (real touch events through the browser), and "undo changes" goes back to the saved version
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 1 });
+      const a = point(0.65, 0.15);
+      const b = point(0.85, 0.45);
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x: a.x, y: a.y }] });
+      for (let i = 1; i <= 5; i++) {
+        await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [{ x: a.x + ((b.x - a.x) * i) / 5, y: a.y + ((b.y - a.y) * i) / 5 }] });
+      }
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+      await expect.poll(() => stage.locator('.mask-rect').count()).toBe(2);
+      expect(await editor.getAttribute('data-dirty')).toBe('true');
+      await editor.locator('[data-testid=mask-revert]').click();
+      expect(await stage.locator('.mask-rect').count()).toBe(1);
+      expect(await editor.getAttribute('data-dirty')).toBe('false');
 
       // lift it for the partner's grant, after reading what that means
       const lift = editor.locator(`[data-testid=mask-grants] tr[data-grant="${homeGrantId}"] [data-testid=mask-lift]`);

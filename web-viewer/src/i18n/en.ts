@@ -388,4 +388,5 @@ export const en: Record<MessageKey, string> = {
   'mask.liftRecord': 'Your consent is recorded in the audit log and named in every export manifest of this grant.',
   'mask.liftConfirm': 'Yes, lift the mask for this grant',
   'mask.liftDone': 'Mask version {version} lifted for case {caseNo}',
+  'mask.edit': 'Draw the privacy mask',
 };

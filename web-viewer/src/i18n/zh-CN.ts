@@ -386,5 +386,6 @@ export const zhCN = {
   'mask.liftRecord': '您的同意将记入审计日志，并写入此授权每一份导出的清单。',
   'mask.liftConfirm': '确认为此授权解除遮挡',
   'mask.liftDone': '已为案件 {caseNo} 解除遮挡（版本 {version}）',
+  'mask.edit': '绘制隐私遮挡',
 } as const;
 export type MessageKey = keyof typeof zhCN;

@@ -35,6 +35,8 @@ export function MaskEditor({ camera, grants }: { camera: Camera; grants: GrantRe
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [confirming, setConfirming] = useState<GrantRef | null>(null);
+  // the snapshot is fetched when the owner opens the editor, not for every camera on every visit
+  const [open, setOpen] = useState(false);
   const stage = useRef<HTMLDivElement>(null);
   const drag = useRef<Drag | null>(null);
 
@@ -53,8 +55,10 @@ export function MaskEditor({ camera, grants }: { camera: Camera; grants: GrantRe
       setRects(m.rects);
     }, setError);
     void loadHistory();
-    loadSnapshot();
   }, [camera.id]);
+  useEffect(() => {
+    if (open) loadSnapshot();
+  }, [open, camera.id]);
 
   const dirty = !same(rects, saved.rects);
   const lifted = new Map((history?.lifts ?? []).map((l) => [l.grantId, l]));
@@ -167,8 +171,17 @@ export function MaskEditor({ camera, grants }: { camera: Camera; grants: GrantRe
   };
 
   return (
-    <div class="mask-editor" data-testid="mask-editor" data-camera={camera.id} data-version={saved.version} data-dirty={dirty}>
-      <div class="mask-layout">
+    <div class="mask-editor" data-testid="mask-editor" data-camera={camera.id} data-version={saved.version} data-dirty={dirty} data-open={open}>
+      {!open && (
+        <div class="row mask-summary">
+          <MiniMask rects={saved.rects} aspect={aspect} />
+          <span class="small">{saved.version === 0 ? t('mask.none') : t('mask.current', { version: saved.version, n: saved.rects.length })}</span>
+          <button onClick={() => setOpen(true)} data-testid="mask-open">{t('mask.edit')}</button>
+        </div>
+      )}
+      {notice && !open && <div class="banner info small" data-testid="mask-notice">{notice}</div>}
+      {!open && <ErrorLine error={error} />}
+      {open && <div class="mask-layout">
         <div>
           <div
             ref={stage}
@@ -203,9 +216,10 @@ export function MaskEditor({ camera, grants }: { camera: Camera; grants: GrantRe
           <div class="actions">
             <button class="primary" disabled={!dirty} onClick={() => void save()} data-testid="mask-save">{t('mask.save')}</button>
             <button disabled={selected === null} onClick={() => remove(selected)} data-testid="mask-delete">{t('mask.delete')}</button>
-            <button disabled={!dirty} onClick={() => { setRects(saved.rects); setSelected(null); }}>{t('mask.revert')}</button>
+            <button disabled={!dirty} onClick={() => { setRects(saved.rects); setSelected(null); }} data-testid="mask-revert">{t('mask.revert')}</button>
             <button disabled={rects.length === 0} onClick={() => { setRects([]); setSelected(null); }}>{t('mask.clear')}</button>
             <button class="link" onClick={loadSnapshot}>{t('mask.refreshSnapshot')}</button>
+            <button class="link" onClick={() => setOpen(false)}>{t('common.close')}</button>
           </div>
           {notice && <div class="banner info small" data-testid="mask-notice">{notice}</div>}
           <ErrorLine error={error} />
@@ -224,7 +238,7 @@ export function MaskEditor({ camera, grants }: { camera: Camera; grants: GrantRe
             {history && history.versions.length === 0 && <li class="muted small">{t('mask.noHistory')}</li>}
           </ul>
         </div>
-      </div>
+      </div>}
       <h4>{t('mask.grants')}</h4>
       <table class="table compact" data-testid="mask-grants">
         <thead><tr><th>{t('owner.case')}</th><th>{t('owner.station')}</th><th>{t('owner.window')}</th><th>{t('mask.liftColumn')}</th></tr></thead>
