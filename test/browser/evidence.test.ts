@@ -145,6 +145,11 @@ describe.skipIf(!haveBrowser)(`evidence export, frame snapshot and privacy masks
       expect(signed.manifest.clip.sha256).toBe(sha);
       expect(signed.manifest.transform.watermark).not.toBeNull();
       expect(signed.manifest.caseNo).toBe(CASE);
+      // the page shows the manifest's own first and last frame, in Beijing time to the millisecond
+      const beijing = (isoTime: string) => `${new Date(Date.parse(isoTime) + 8 * 3600_000).toISOString().slice(11, 23)} +08:00`;
+      expect(await page.textContent('[data-testid=manifest-first]')).toContain(beijing(signed.manifest.actual.firstFrame));
+      expect(await page.textContent('[data-testid=manifest-last]')).toContain(beijing(signed.manifest.actual.lastFrame));
+      expect(await page.getAttribute('[data-testid=manifest-merkle]', 'title')).toBe(signed.manifest.merkleRoot);
 
       // listed under its case
       const row = page.locator(`[data-testid=case-exports][data-case="${CASE}"] tr[data-export="${exportId}"]`);

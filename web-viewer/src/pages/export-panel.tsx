@@ -15,6 +15,8 @@ export type SignedManifest = ApiResponse<'/api/v1/exports/{id}/manifest.json', '
 interface Win { from: string; to: string }
 
 const POLL_MS = 1500;
+/** Beijing time to the millisecond: the manifest's frame times are exact, and evidence is compared to the frame. */
+const precise = (iso: string) => `${fmtTime(iso)}.${String(new Date(iso).getUTCMilliseconds()).padStart(3, '0')} +08:00`;
 const short = (hex: string | null | undefined) => (hex ? `${hex.slice(0, 16)}…${hex.slice(-8)}` : '—');
 const clipFile = (id: string) => `${id}-clip.mp4`;
 const manifestFile = (id: string) => `${id}-manifest.json`;
@@ -186,8 +188,8 @@ function ManifestFacts({ signed }: { signed: SignedManifest }) {
     <dl class="manifest-facts" data-testid="manifest-facts">
       <dt>{t('manifest.camera')}</dt><dd>{m.camera.name}{m.camera.ownerStation.name ? ` · ${m.camera.ownerStation.name}` : ''}</dd>
       <dt>{t('manifest.caseGrant')}</dt><dd>{m.caseNo ?? '—'}{m.grant ? ` · ${t('manifest.approvedBy', { name: m.grant.approver?.name ?? '—' })}` : ''}</dd>
-      <dt>{t('manifest.firstFrame')}</dt><dd data-testid="manifest-first">{fmtTime(m.actual.firstFrame, true)}</dd>
-      <dt>{t('manifest.lastFrame')}</dt><dd data-testid="manifest-last">{fmtTime(m.actual.lastFrame, true)}</dd>
+      <dt>{t('manifest.firstFrame')}</dt><dd data-testid="manifest-first">{precise(m.actual.firstFrame)}</dd>
+      <dt>{t('manifest.lastFrame')}</dt><dd data-testid="manifest-last">{precise(m.actual.lastFrame)}</dd>
       <dt>{t('manifest.requested')}</dt><dd class="small">{fmtRange(m.requested)}</dd>
       <dt>{t('manifest.gaps')}</dt>
       <dd data-testid="manifest-gaps">{m.gaps.length === 0 ? t('manifest.noGaps') : m.gaps.map((g) => `${fmtRange(g)} (${g.reason})`).join('; ')}</dd>
