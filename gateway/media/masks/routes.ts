@@ -1,4 +1,4 @@
-// Privacy-mask routes: read and save a camera's mask (owner/manager), lift it for one grant.
+// Privacy-mask routes: read and save a camera's mask (owner/manager), its version history, lift it for one grant.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';

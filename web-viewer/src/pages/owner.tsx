@@ -92,7 +92,7 @@ function OwnerCamera({ camera, approved, onChange }: { camera: Camera; approved:
           {accesses.map((a, i) => (
             <tr key={i}>
               <td>{fmtTime(a.at, true)}</td>
-              <td>{a.kind.includes('live') ? t('action.live') : a.kind.includes('snapshot') ? t('action.snapshot') : a.kind.includes('playback') ? t('action.playback') : a.kind}{a.emergency && <span class="badge emergency">{t('grant.emergency')}</span>}</td>
+              <td>{a.kind.includes('live') ? t('action.live') : a.kind.includes('snapshot') ? t('action.snapshot') : a.kind.includes('playback') ? t('action.playback') : a.kind.includes('export') ? t('action.export') : a.kind}{a.emergency && <span class="badge emergency">{t('grant.emergency')}</span>}</td>
               <td>{a.station?.name ?? '—'}</td>
               <td>{a.caseNo ?? '—'}</td>
               <td class="small">{fmtRange(a.footage)}</td>
