@@ -52,9 +52,9 @@ export function OwnerPage() {
 }
 
 /** Grants on this camera: those the owner approved, and those named by accesses (approved by a delegate). */
-function grantsOf(approved: Grant[], accesses: Access[], stationName: (id: string) => string): GrantRef[] {
+function grantsOf(approved: Grant[], accesses: Access[], stationOf: (id: string) => string): GrantRef[] {
   const out = new Map<string, GrantRef>();
-  for (const g of approved) out.set(g.id, { id: g.id, caseNo: g.caseNo, station: stationName(g.requesterStationId), footage: g.footage });
+  for (const g of approved) out.set(g.id, { id: g.id, caseNo: g.caseNo, station: stationOf(g.requesterStationId), footage: g.footage });
   for (const a of accesses) {
     if (a.grantId && !out.has(a.grantId)) out.set(a.grantId, { id: a.grantId, caseNo: a.caseNo, station: a.station?.name ?? null, footage: a.footage });
   }
