@@ -389,4 +389,5 @@ export const en: Record<MessageKey, string> = {
   'mask.liftConfirm': 'Yes, lift the mask for this grant',
   'mask.liftDone': 'Mask version {version} lifted for case {caseNo}',
   'mask.edit': 'Draw the privacy mask',
+  'error.export_not_ready': 'The export is not finished yet',
 };

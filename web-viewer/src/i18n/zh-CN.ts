@@ -387,5 +387,6 @@ export const zhCN = {
   'mask.liftConfirm': '确认为此授权解除遮挡',
   'mask.liftDone': '已为案件 {caseNo} 解除遮挡（版本 {version}）',
   'mask.edit': '绘制隐私遮挡',
+  'error.export_not_ready': '导出尚未完成',
 } as const;
 export type MessageKey = keyof typeof zhCN;
