@@ -390,4 +390,5 @@ export const en: Record<MessageKey, string> = {
   'mask.liftDone': 'Mask version {version} lifted for case {caseNo}',
   'mask.edit': 'Draw the privacy mask',
   'error.export_not_ready': 'The export is not finished yet',
+  'error.playback_closed': 'The playback was closed',
 };

@@ -388,5 +388,6 @@ export const zhCN = {
   'mask.liftDone': '已为案件 {caseNo} 解除遮挡（版本 {version}）',
   'mask.edit': '绘制隐私遮挡',
   'error.export_not_ready': '导出尚未完成',
+  'error.playback_closed': '回放已被关闭',
 } as const;
 export type MessageKey = keyof typeof zhCN;
