@@ -1,7 +1,7 @@
 // Evidence export: a granted window becomes an MP4 and a signed manifest that verifies offline, and stops
 // verifying when one byte of either changes.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -162,5 +162,24 @@ describe('evidence export', () => {
     expect(refusals.rows[0].n).toBeGreaterThan(0);
     const downloads = await f.t.tdb.db.query('SELECT count(*)::int AS n FROM audit_log WHERE action = $1 AND camera_id = $2', [AUDIT.exportDownload, cam]);
     expect(downloads.rows[0].n).toBe(4);
+  });
+
+  it('a failed export says why in a code, never with the server\'s paths or ffmpeg\'s output', async () => {
+    // the export directory replaced by a file: writing the clip fails inside the gateway
+    rmSync(f.exportDir, { recursive: true, force: true });
+    writeFileSync(f.exportDir, 'not a directory');
+    try {
+      const r = await f.api('shouzhang.investigator', 'POST', '/exports', { cameraId: cam, from: at(14), to: at(17), grantId });
+      expect(r.status, JSON.stringify(r.body)).toBe(202);
+      const failed = await waitDone('shouzhang.investigator', r.body.id);
+      expect(failed.state).toBe('failed');
+      expect(failed.error).toMatch(/^export_failed: /);
+      expect(failed.error).not.toContain(f.exportDir);
+      expect(failed.error).not.toMatch(/ENOTDIR|EEXIST|ffmpeg/);
+      expect((await f.api('shouzhang.investigator', 'GET', `/exports/${r.body.id}/clip.mp4`)).body.error.code).toBe('export_not_ready');
+    } finally {
+      rmSync(f.exportDir, { force: true });
+      mkdirSync(f.exportDir);
+    }
   });
 });

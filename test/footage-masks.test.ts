@@ -116,4 +116,16 @@ describe('privacy masks', () => {
     expect(m.transform.masks).toEqual([]);
     expect(m.transform.maskLifted).toMatchObject({ grantId, maskVersion: 1 });
   }, 60_000);
+
+  it('the owner reads every mask version and the grants it is lifted for; a partner may not', async () => {
+    expect((await f.api(PARTNER, 'GET', `/cameras/${cam}/masks/history`)).status).toBe(403);
+    const second = await f.api(OWNER, 'PUT', `/cameras/${cam}/masks`, { rects: [RECT, { x: 0.1, y: 0.1, w: 0.123456, h: 0.2 }] });
+    expect(second.body.version).toBe(2);
+    const h = await f.api(OWNER, 'GET', `/cameras/${cam}/masks/history`);
+    expect(h.status, JSON.stringify(h.body)).toBe(200);
+    expect(h.body.versions.map((v: { version: number }) => v.version)).toEqual([2, 1]);
+    expect(h.body.versions[0].rects[1]).toEqual({ x: 0.1, y: 0.1, w: 0.1235, h: 0.2 }); // canonicalised by the server
+    expect(h.body.versions[1]).toMatchObject({ rects: [RECT], createdBy: OWNER });
+    expect(h.body.lifts).toEqual([expect.objectContaining({ grantId, maskVersion: 1 })]);
+  });
 });

@@ -2,6 +2,9 @@
 // headers, anonymous and logged in — must never produce a 5xx.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { testGateway, type TestGateway } from './helpers/gateway.ts';
 import { insertTestCamera } from './helpers/cameras.ts';
 import { DEMO_PASSWORD } from '../gateway/demo/load-demo.ts';
@@ -10,12 +13,18 @@ const SEED = Number(process.env.FUZZ_SEED ?? 8_2026);
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 2500);
 
 let t: TestGateway;
+let dirs: string[] = [];
 const tokens: string[] = [];
 const USERS = ['shouzhang.officer', 'shouzhang.auditor', 'shouzhang-shouzhang.owner', 'admin', 'lize-xijie.committee', 'shouzhang.investigator'];
 const ids: string[] = [];
 beforeAll(async () => {
   // Short probe deadline: fuzzed enrolments aim at made-up hosts.
-  t = await testGateway({ overrides: { cameras: { probeDeadlineMs: 200, healthEnabled: false } } });
+  // With the footage routes (listing, HLS playback, exports, masks) over empty stores, as main.ts registers them.
+  dirs = [mkdtempSync(path.join(tmpdir(), 'shouwang-fuzz-rec-')), mkdtempSync(path.join(tmpdir(), 'shouwang-fuzz-exp-'))];
+  t = await testGateway({
+    footage: { recordingDir: dirs[0]! },
+    overrides: { cameras: { probeDeadlineMs: 200, healthEnabled: false }, footage: { exportDir: dirs[1]! } },
+  });
   for (const u of USERS) tokens.push(await login(u));
   const cam = await insertTestCamera(t.gw, { stationCode: '37152101', ownerClass: 'police', lat: 35.95, lon: 115.9 });
   // Real sealed credentials, so a fuzzed reprobe reaches the (closed) port instead of failing to decrypt.
@@ -35,6 +44,7 @@ async function login(username: string): Promise<string> {
 
 afterAll(async () => {
   await t?.close();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 function prng(seed: number) {
@@ -159,6 +169,7 @@ describe('fuzzing every route', () => {
     const doc = (await t.app.inject({ url: '/api/docs/json' })).json();
     const ops = operations(doc).filter((o) => !o.path.startsWith('/api/docs'));
     expect(ops.length).toBeGreaterThan(30);
+    for (const footage of ['/api/v1/exports', '/api/v1/cameras/{id}/masks', '/media/playback/{cameraId}/index.m3u8']) expect(ops.map((o) => o.path)).toContain(footage);
     const r = prng(SEED);
     const failures: string[] = [];
     const statuses: Record<number, number> = {};

@@ -35,3 +35,11 @@ export function withErrors<T extends Record<number, TSchema>>(ok: T) {
     500: ErrorBody,
   };
 }
+
+/**
+ * A response that is a file, not JSON (MPEG-TS, MP4, HLS playlist): documented under its own media type so the
+ * OpenAPI document says what arrives; fastify sends a Buffer, stream or string with a non-JSON type as it is.
+ */
+export function fileResponse(contentType: string, description: string, schema: TSchema = Type.Unsafe<Buffer | string>({ type: 'string', format: 'binary' })) {
+  return { description, content: { [contentType]: { schema } } };
+}

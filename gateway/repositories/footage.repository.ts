@@ -207,6 +207,26 @@ export function footageRepository(db: Db) {
       );
       return rows[0];
     },
+
+    /** Every saved version of a camera's mask, newest first, with who saved it (the owner's history view). */
+    async maskHistory(cameraId: Uuid, limit = 100): Promise<Array<MaskRow & { createdByName: string | null }>> {
+      const { rows } = await db.query<MaskRow & { createdByName: string | null }>(
+        `SELECT m.camera_id AS "cameraId", m.version, m.rects, m.created_by AS "createdBy", m.created_at AS "createdAt", u.username AS "createdByName"
+         FROM camera_masks m LEFT JOIN users u ON u.id = m.created_by WHERE m.camera_id = $1 ORDER BY m.version DESC LIMIT $2`,
+        [cameraId, limit],
+      );
+      return rows;
+    },
+
+    /** The grants a camera's mask is lifted for, newest first. */
+    async maskLiftsOf(cameraId: Uuid, limit = 500): Promise<Array<{ grantId: Uuid; maskVersion: number; liftedAt: Date }>> {
+      const { rows } = await db.query<{ grantId: Uuid; maskVersion: number; liftedAt: Date }>(
+        `SELECT grant_id AS "grantId", mask_version AS "maskVersion", lifted_at AS "liftedAt"
+         FROM grant_mask_lifts WHERE camera_id = $1 ORDER BY lifted_at DESC LIMIT $2`,
+        [cameraId, limit],
+      );
+      return rows;
+    },
   };
 }
 export type FootageRepository = ReturnType<typeof footageRepository>;

@@ -3,6 +3,9 @@
 // their home camera, the investigator's tiles play decoded frames, the duty officer revokes and the tile says
 // so, the owner sees who looked, and a village committee enrols cameras from a GBK spreadsheet.
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import iconv from 'iconv-lite';
 import type { Browser, Page } from 'playwright-core';
 import { testGateway, type TestGateway } from '../helpers/gateway.ts';
@@ -11,6 +14,7 @@ import { ensureViewerBuilt } from '../../web-viewer/scripts/build.ts';
 import { CHROMIUM, haveBrowser, launchChromium, loginPage, shot } from './support.ts';
 
 let t: TestGateway;
+let recordings = '';
 let sim: Simulator;
 let browser: Browser;
 const cam: Record<'a' | 'b' | 'home' | 'own', string> = { a: '', b: '', home: '', own: '' };
@@ -42,7 +46,9 @@ async function frames(page: Page, cameraId: string): Promise<number> {
 describe.skipIf(!haveBrowser)(`the web viewer in Chromium (needs ${CHROMIUM})`, { timeout: 90_000 }, () => {
   beforeAll(async () => {
     await ensureViewerBuilt();
-    t = await testGateway({ media: true });
+    // the footage routes too, as main.ts registers them (the owner page reads each camera's privacy mask)
+    recordings = mkdtempSync(path.join(tmpdir(), 'shouwang-scenarios-rec-'));
+    t = await testGateway({ media: true, footage: { recordingDir: recordings } });
     sim = await startSimulator({ cameras: 6, addressMode: 'single-ip', httpPort: 0, rtspPort: 0, username: 'admin', password: 'pw-1234', nameOverlay: false });
     cam.a = await enrol('chengguan.duty', 0, { name: '城关 台前黄河桥西', ownerClass: 'police', lat: 35.958, lon: 115.870 });
     cam.b = await enrol('chengguan.duty', 1, { name: '城关 滨河路口', ownerClass: 'police', lat: 35.951, lon: 115.866 });
@@ -61,6 +67,7 @@ describe.skipIf(!haveBrowser)(`the web viewer in Chromium (needs ${CHROMIUM})`, 
   afterAll(async () => {
     await browser?.close();
     await t?.close();
+    if (recordings) rmSync(recordings, { recursive: true, force: true });
     await sim?.close();
   }, 120_000);
 

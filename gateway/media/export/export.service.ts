@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { CryptoKey } from 'jose';
 import type { TimeWindow, Uuid } from '../../domain/types.ts';
-import { errors } from '../../errors.ts';
+import { errors, isAppError } from '../../errors.ts';
 import { AUDIT } from '../../audit/actions.ts';
 import type { AuditRepository } from '../../repositories/audit.repository.ts';
 import type { ExportRow, FootageRepository, SegmentRow, Stream } from '../../repositories/footage.repository.ts';
@@ -250,7 +250,9 @@ export function exportService(deps: ExportDeps) {
       await repo.finishExport(row.id, { clipSha256: clipSha, clipBytes, manifest: text, auditId: auditId ?? null });
       progress(1, 'done', { clipSha256: clipSha });
     } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
+      // What the requester reads back (GET /exports/:id): a coded error's own words, never ffmpeg's or a device's
+      // (server paths, camera addresses); the log keeps the detail.
+      const msg = isAppError(e) ? `${e.code}: ${e.message}` : 'export_failed: internal error (see the gateway log)';
       if (!cancelled) log.warn({ err: e, exportId: row.id }, 'export failed');
       await proc?.stop(500);
       await repo.failExport(row.id, cancelled ? `stopped: ${String(cancelled)}` : msg).catch(() => undefined);

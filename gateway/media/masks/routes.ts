@@ -1,9 +1,11 @@
-// Privacy-mask routes: read and save a camera's mask (owner/manager), lift it for one grant.
+// Privacy-mask routes: read and save a camera's mask (owner/manager), its version history, lift it for one grant.
 import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Gateway } from '../../compose.ts';
 import { IsoDate, Uuid, withErrors } from '../../http/schemas.ts';
 import { authOf, requireUser } from '../../http/auth-hook.ts';
+import type { FootageRepository } from '../../repositories/footage.repository.ts';
 import { MAX_RECTS, type MasksService } from './masks.service.ts';
 
 const Rect = Type.Object({
@@ -17,12 +19,13 @@ const MaskBody = Type.Object({
   createdAt: Type.Union([IsoDate, Type.Null()]),
 });
 
-export function maskRoutes(gw: Gateway, masks: MasksService) {
-  return async function footageMasks(app: FastifyInstance): Promise<void> {
+export function maskRoutes(gw: Gateway, masks: MasksService, repo: Pick<FootageRepository, 'maskHistory' | 'maskLiftsOf'>) {
+  return async function footageMasks(raw: FastifyInstance): Promise<void> {
+    const app = raw.withTypeProvider<TypeBoxTypeProvider>();
     const sec = { tags: ['footage'], security: [{ bearer: [] }] };
     const user = requireUser(gw);
 
-    app.get<{ Params: { id: string } }>('/api/v1/cameras/:id/masks', {
+    app.get('/api/v1/cameras/:id/masks', {
       preHandler: user,
       schema: { ...sec, summary: 'The camera’s current privacy mask (version 0: none)', params: Type.Object({ id: Uuid }), response: withErrors({ 200: MaskBody }) },
     }, async (req) => {
@@ -30,7 +33,24 @@ export function maskRoutes(gw: Gateway, masks: MasksService) {
       return { cameraId: req.params.id, version: m?.version ?? 0, rects: m?.rects ?? [], createdAt: m?.createdAt ?? null };
     });
 
-    app.put<{ Params: { id: string }; Body: { rects: Array<{ x: number; y: number; w: number; h: number }> } }>('/api/v1/cameras/:id/masks', {
+    app.get('/api/v1/cameras/:id/masks/history', {
+      preHandler: user,
+      schema: {
+        ...sec, summary: 'Every saved version of the camera’s privacy mask (newest first) and the grants it is lifted for',
+        params: Type.Object({ id: Uuid }),
+        response: withErrors({ 200: Type.Object({
+          versions: Type.Array(Type.Object({ version: Type.Integer(), rects: Type.Array(Rect), createdAt: IsoDate, createdBy: Type.Union([Type.String(), Type.Null()]) })),
+          lifts: Type.Array(Type.Object({ grantId: Uuid, maskVersion: Type.Integer(), liftedAt: IsoDate })),
+        }) }),
+      },
+    }, async (req) => {
+      // the same right as reading the current mask (manage the camera), checked by the service
+      await masks.current(authOf(req).user, req.params.id);
+      const [versions, lifts] = await Promise.all([repo.maskHistory(req.params.id), repo.maskLiftsOf(req.params.id)]);
+      return { versions: versions.map((v) => ({ version: v.version, rects: v.rects, createdAt: v.createdAt, createdBy: v.createdByName })), lifts };
+    });
+
+    app.put('/api/v1/cameras/:id/masks', {
       preHandler: user,
       schema: {
         ...sec, summary: 'Save a new version of the privacy mask: rectangles as fractions of the frame, blurred for every viewer but the owner',
@@ -43,7 +63,7 @@ export function maskRoutes(gw: Gateway, masks: MasksService) {
       return { cameraId: m.cameraId, version: m.version, rects: m.rects, createdAt: m.createdAt };
     });
 
-    app.post<{ Params: { id: string }; Body: { cameraId: string } }>('/api/v1/grants/:id/mask-lift', {
+    app.post('/api/v1/grants/:id/mask-lift', {
       preHandler: user,
       schema: {
         ...sec, summary: 'The camera owner lifts the privacy mask for this grant (recorded in the grant’s exports’ manifests)',

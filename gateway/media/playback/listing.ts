@@ -14,12 +14,15 @@ export interface ListingDeps {
   usableGrants(userId: Uuid, cameraId: Uuid, now: Date): Promise<Grant[]>;
   repo: FootageRepository;
   villageCommitteeMayView: boolean;
+  /** The camera's display name, told only to someone the listing has authorised (file names, page titles). */
+  cameraName?(id: Uuid): Promise<string | null>;
   /** Camera-side (ONVIF Profile G) ranges, when the camera has a recording service. */
   cameraSide?(cameraId: Uuid, window: TimeWindow): Promise<TimeWindow[]>;
 }
 
 export interface Listing {
   cameraId: Uuid;
+  cameraName: string | null;
   stream: Stream;
   from: Date;
   to: Date;
@@ -72,7 +75,8 @@ export async function listRecordings(
     if (deps.cameraSide) for (const r of await deps.cameraSide(req.cameraId, v)) ranges.push({ ...r, source: 'camera' });
   }
   ranges.sort((a, b) => a.from.getTime() - b.from.getTime());
-  return { cameraId: req.cameraId, stream: req.stream, from: window.from, to: window.to, scope, visible, ranges, gaps };
+  const cameraName = deps.cameraName ? await deps.cameraName(req.cameraId) : null;
+  return { cameraId: req.cameraId, cameraName, stream: req.stream, from: window.from, to: window.to, scope, visible, ranges, gaps };
 }
 
 /** Overlapping grant windows listed once. */

@@ -1,15 +1,16 @@
 // HTTP of recorded footage: the listing (API, bearer session) and HLS playback (play token in the query,
 // because hls.js fetches segments itself). Errors keep the one body shape, with `details.nearest` where useful.
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { Type, type Static } from 'typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { isAppError } from '../../errors.ts';
-import { ErrorBody, IsoDate, IsoDateIn, Uuid, withErrors } from '../../http/schemas.ts';
+import { ErrorBody, IsoDate, IsoDateIn, Uuid, enumOf, fileResponse, withErrors } from '../../http/schemas.ts';
 import { authOf, requireUser } from '../../http/auth-hook.ts';
 import type { Gateway } from '../../compose.ts';
 import type { PlaybackService } from './playback.service.ts';
 import { listRecordings, type ListingDeps } from './listing.ts';
 
-const StreamQ = Type.Optional(Type.Union([Type.Literal('main'), Type.Literal('sub')]));
+const StreamQ = Type.Optional(enumOf(['main', 'sub'] as const));
 const PlaylistQuery = Type.Object(
   { token: Type.Optional(Type.String({ maxLength: 8192 })), from: IsoDateIn, to: IsoDateIn, stream: StreamQ },
   { additionalProperties: false },
@@ -20,22 +21,22 @@ const SegmentQuery = Type.Object(
 );
 const CameraParams = Type.Object({ cameraId: Uuid });
 const SegmentParams = Type.Object({ cameraId: Uuid, segmentId: Type.String({ pattern: '^(?:[0-9]{1,18}|c[0-9]{1,15}-[0-9]{1,15})$' }) });
-const mediaErrors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 500: ErrorBody, 503: ErrorBody };
+const mediaErrors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 429: ErrorBody, 500: ErrorBody, 503: ErrorBody };
 
-const Window = Type.Object({ from: IsoDate, to: IsoDate });
 const ListingBody = Type.Object({
   cameraId: Uuid,
-  stream: Type.String(),
+  cameraName: Type.Union([Type.String(), Type.Null()]),
+  stream: enumOf(['main', 'sub'] as const),
   from: IsoDate,
   to: IsoDate,
-  scope: Type.Union([Type.Literal('own'), Type.Literal('grant')]),
+  scope: enumOf(['own', 'grant'] as const, { description: "'own': your own rights show the whole window; 'grant': only the grants' footage windows" }),
   visible: Type.Array(Type.Object({ from: IsoDate, to: IsoDate, grantId: Type.Union([Uuid, Type.Null()]) })),
-  ranges: Type.Array(Type.Object({ from: IsoDate, to: IsoDate, source: Type.String() })),
+  ranges: Type.Array(Type.Object({ from: IsoDate, to: IsoDate, source: enumOf(['gateway', 'camera'] as const) })),
   gaps: Type.Array(Type.Object({ from: IsoDate, to: IsoDate, reason: Type.String() })),
   speeds: Type.Array(Type.Number()),
 });
 
-function tokenOf(req: { headers: Record<string, unknown>; query: { token?: string } }): string | undefined {
+function tokenOf(req: { headers: Record<string, unknown>; query: { token?: string | undefined } }): string | undefined {
   const h = req.headers['authorization'];
   if (typeof h === 'string' && h.startsWith('Bearer ')) return h.slice(7).trim();
   return req.query.token;
@@ -50,8 +51,9 @@ export function sendMediaError(reply: FastifyReply, e: unknown): FastifyReply {
 }
 
 export function playbackRoutes(gw: Gateway, playback: PlaybackService, listing: ListingDeps) {
-  return async function footagePlayback(app: FastifyInstance): Promise<void> {
-    app.get<{ Params: { cameraId: string }; Querystring: { from: string; to: string; stream?: 'main' | 'sub' } }>(
+  return async function footagePlayback(raw: FastifyInstance): Promise<void> {
+    const app = raw.withTypeProvider<TypeBoxTypeProvider>();
+    app.get(
       '/api/v1/cameras/:cameraId/recordings',
       {
         preHandler: requireUser(gw),
@@ -73,12 +75,16 @@ export function playbackRoutes(gw: Gateway, playback: PlaybackService, listing: 
       },
     );
 
-    app.get<{ Params: Static<typeof CameraParams>; Querystring: Static<typeof PlaylistQuery> }>(
+    app.get(
       '/media/playback/:cameraId/index.m3u8',
       {
         schema: {
           tags: ['footage'], summary: 'HLS VOD playlist of a footage window (play token with action playback)',
-          params: CameraParams, querystring: PlaylistQuery, response: mediaErrors,
+          params: CameraParams, querystring: PlaylistQuery,
+          response: {
+            200: fileResponse('application/vnd.apple.mpegurl', 'VOD playlist: EXT-X-PROGRAM-DATE-TIME per segment, EXT-X-DISCONTINUITY at gaps; header x-playback-id', Type.String()),
+            ...mediaErrors,
+          },
         },
       },
       async (req, reply) => {
@@ -98,12 +104,13 @@ export function playbackRoutes(gw: Gateway, playback: PlaybackService, listing: 
       },
     );
 
-    app.get<{ Params: Static<typeof SegmentParams>; Querystring: Static<typeof SegmentQuery> }>(
+    app.get(
       '/media/playback/:cameraId/seg/:segmentId.ts',
       {
         schema: {
           tags: ['footage'], summary: 'One MPEG-TS segment of an open playback, clipped to the allowed window',
-          params: SegmentParams, querystring: SegmentQuery, response: mediaErrors,
+          params: SegmentParams, querystring: SegmentQuery,
+          response: { 200: fileResponse('video/mp2t', 'MPEG-TS: only frames inside the allowed window'), ...mediaErrors },
         },
       },
       async (req, reply) => {

@@ -61,6 +61,7 @@ export function startFootage(gw: Gateway, opts: FootageOptions = {}) {
     repo,
     villageCommitteeMayView: gw.config.access.villageCommitteeMayView,
     cameraSide: listedCameraSide,
+    cameraName: async (id) => (await gw.repos.cameras.byId(id))?.name ?? null,
   };
   const userName = async (id: string | null) => (id ? ((await gw.repos.users.byId(id))?.username ?? null) : null);
   const masks = masksService({
@@ -96,7 +97,7 @@ export function startFootage(gw: Gateway, opts: FootageOptions = {}) {
   const plugins: Array<(app: FastifyInstance) => Promise<void>> = [
     playbackRoutes(gw, playback, listing),
     exportRoutes(gw, exports, { authorize, issueToken }),
-    maskRoutes(gw, masks),
+    maskRoutes(gw, masks, repo),
   ];
   return {
     repo,

@@ -2089,6 +2089,368 @@ export interface ApiPaths {
       };
     };
   };
+  "/api/v1/cameras/{cameraId}/recordings": {
+    get: {
+      params: {
+        cameraId: string;
+      };
+      query: {
+        from: string;
+        to: string;
+        stream?: "main" | "sub";
+      };
+      body: never;
+      response: {
+        cameraId: string;
+        cameraName: string | null;
+        stream: "main" | "sub";
+        from: string;
+        to: string;
+        scope: "own" | "grant";
+        visible: Array<{
+          from: string;
+          to: string;
+          grantId: string | null;
+        }>;
+        ranges: Array<{
+          from: string;
+          to: string;
+          source: "gateway" | "camera";
+        }>;
+        gaps: Array<{
+          from: string;
+          to: string;
+          reason: string;
+        }>;
+        speeds: Array<number>;
+      };
+    };
+  };
+  "/media/playback/{cameraId}/index.m3u8": {
+    get: {
+      params: {
+        cameraId: string;
+      };
+      query: {
+        token?: string;
+        from: string;
+        to: string;
+        stream?: "main" | "sub";
+      };
+      body: never;
+      response: string;
+    };
+  };
+  "/media/playback/{cameraId}/seg/{segmentId}.ts": {
+    get: {
+      params: {
+        cameraId: string;
+        segmentId: string;
+      };
+      query: {
+        token?: string;
+        pb: string;
+      };
+      body: never;
+      response: string;
+    };
+  };
+  "/api/v1/exports": {
+    get: {
+      params: never;
+      query: {
+        caseNo?: string;
+      };
+      body: never;
+      response: {
+        items: Array<{
+          id: string;
+          cameraId: string;
+          stream: "main" | "sub";
+          grantId: string | null;
+          caseNo: string | null;
+          from: string;
+          to: string;
+          watermark: boolean;
+          state: "running" | "done" | "failed";
+          progress: number;
+          source: "gateway" | "camera";
+          clipSha256: string | null;
+          clipBytes: number | null;
+          error: string | null;
+          auditId: number | null;
+          createdAt: string;
+          finishedAt: string | null;
+        }>;
+      };
+    };
+    post: {
+      params: never;
+      query: never;
+      body: {
+        cameraId: string;
+        from: string;
+        to: string;
+        watermark?: boolean;
+        grantId?: string;
+        stream?: "main" | "sub";
+      };
+      response: {
+        id: string;
+        cameraId: string;
+        stream: "main" | "sub";
+        grantId: string | null;
+        caseNo: string | null;
+        from: string;
+        to: string;
+        watermark: boolean;
+        state: "running" | "done" | "failed";
+        progress: number;
+        source: "gateway" | "camera";
+        clipSha256: string | null;
+        clipBytes: number | null;
+        error: string | null;
+        auditId: number | null;
+        createdAt: string;
+        finishedAt: string | null;
+      };
+    };
+  };
+  "/api/v1/exports/{id}": {
+    get: {
+      params: {
+        id: string;
+      };
+      query: never;
+      body: never;
+      response: {
+        id: string;
+        cameraId: string;
+        stream: "main" | "sub";
+        grantId: string | null;
+        caseNo: string | null;
+        from: string;
+        to: string;
+        watermark: boolean;
+        state: "running" | "done" | "failed";
+        progress: number;
+        source: "gateway" | "camera";
+        clipSha256: string | null;
+        clipBytes: number | null;
+        error: string | null;
+        auditId: number | null;
+        createdAt: string;
+        finishedAt: string | null;
+      };
+    };
+  };
+  "/api/v1/exports/{id}/clip.mp4": {
+    get: {
+      params: {
+        id: string;
+      };
+      query: never;
+      body: never;
+      response: string;
+    };
+  };
+  "/api/v1/exports/{id}/manifest.json": {
+    get: {
+      params: {
+        id: string;
+      };
+      query: never;
+      body: never;
+      response: {
+        manifest: {
+          type: "shouwang-evidence-manifest/1";
+          exportId: string;
+          camera: {
+            id: string;
+            name: string;
+            ownerClass: string;
+            ownerStation: {
+              id: string;
+              code: string | null;
+              name: string | null;
+            };
+          };
+          stream: string;
+          source: "gateway" | "camera";
+          requested: {
+            from: string;
+            to: string;
+          };
+          allowed: {
+            from: string;
+            to: string;
+          } | null;
+          actual: {
+            firstFrame: string;
+            lastFrame: string;
+          };
+          gaps: Array<{
+            from: string;
+            to: string;
+            reason: string;
+          }>;
+          segments: Array<{
+            id: string;
+            start: string;
+            end: string;
+            bytes: number;
+            sha256: string;
+          }>;
+          merkleRoot: string;
+          clip: {
+            file: string;
+            format: "mp4";
+            bytes: number;
+            sha256: string;
+          };
+          transform: {
+            cut: string;
+            replay: {
+              recordingToken: string;
+              range: string;
+            } | null;
+            ffmpeg: {
+              args: Array<string>;
+            };
+            watermark: {
+              text: string;
+            } | null;
+            masks: Array<{
+              version: number;
+              rects: Array<{
+                x: number;
+                y: number;
+                w: number;
+                h: number;
+              }>;
+            }>;
+            maskLifted: {
+              grantId: string;
+              maskVersion: number;
+              liftedBy: string;
+            } | null;
+          };
+          grant: {
+            id: string;
+            caseNo: string;
+            requester: {
+              id: string;
+              name: string | null;
+            };
+            approver: {
+              id: string;
+              name: string | null;
+            } | null;
+          } | null;
+          requester: {
+            id: string;
+            name: string;
+          };
+          caseNo: string | null;
+          exportedAt: string;
+          auditId: number | null;
+        };
+        signature: {
+          alg: "EdDSA";
+          kid: string;
+          jws: string;
+        };
+      };
+    };
+  };
+  "/api/v1/cameras/{id}/masks": {
+    get: {
+      params: {
+        id: string;
+      };
+      query: never;
+      body: never;
+      response: {
+        cameraId: string;
+        version: number;
+        rects: Array<{
+          x: number;
+          y: number;
+          w: number;
+          h: number;
+        }>;
+        createdAt: string | null;
+      };
+    };
+    put: {
+      params: {
+        id: string;
+      };
+      query: never;
+      body: {
+        rects: Array<{
+          x: number;
+          y: number;
+          w: number;
+          h: number;
+        }>;
+      };
+      response: {
+        cameraId: string;
+        version: number;
+        rects: Array<{
+          x: number;
+          y: number;
+          w: number;
+          h: number;
+        }>;
+        createdAt: string | null;
+      };
+    };
+  };
+  "/api/v1/cameras/{id}/masks/history": {
+    get: {
+      params: {
+        id: string;
+      };
+      query: never;
+      body: never;
+      response: {
+        versions: Array<{
+          version: number;
+          rects: Array<{
+            x: number;
+            y: number;
+            w: number;
+            h: number;
+          }>;
+          createdAt: string;
+          createdBy: string | null;
+        }>;
+        lifts: Array<{
+          grantId: string;
+          maskVersion: number;
+          liftedAt: string;
+        }>;
+      };
+    };
+  };
+  "/api/v1/grants/{id}/mask-lift": {
+    post: {
+      params: {
+        id: string;
+      };
+      query: never;
+      body: {
+        cameraId: string;
+      };
+      response: {
+        grantId: string;
+        cameraId: string;
+        maskVersion: number;
+      };
+    };
+  };
   "/api/v1/viewer-config": {
     get: {
       params: never;

@@ -1,13 +1,15 @@
 // A household owner's page: my cameras, sharing mode and consent history, requests for my cameras, and
-// who looked at each camera (when, which station, which case, live or playback, which window).
+// who looked at each camera (when, which station, which case, live or playback, which window), and each camera's
+// privacy mask (drawn on its snapshot, versioned, lifted for one grant: mask-editor.tsx).
 import { useEffect, useState } from 'preact/hooks';
 import { api, type ApiResponse, type Camera, type Grant } from '../api/client.ts';
-import { useShell } from '../context.ts';
+import { stationName, useShell } from '../context.ts';
 import { t, type MessageKey } from '../i18n/index.ts';
 import { loadAllCameras } from '../map/boundaries.ts';
 import { fmtRange, fmtTime } from '../time.ts';
 import { ErrorLine, StateBadge } from '../ui.tsx';
 import { GrantCard } from './grant-card.tsx';
+import { MaskEditor, type GrantRef } from './mask-editor.tsx';
 
 type Access = ApiResponse<'/api/v1/my/cameras/{id}/accesses', 'get'>['items'][number];
 type Consent = ApiResponse<'/api/v1/cameras/{id}/consents', 'get'>['items'][number];
@@ -17,8 +19,13 @@ export function OwnerPage() {
   const shell = useShell();
   const [cameras, setCameras] = useState<Camera[]>([]);
   const [requests, setRequests] = useState<Grant[]>([]);
+  const [decided, setDecided] = useState<Grant[]>([]);
   const [error, setError] = useState<unknown>(null);
-  const loadRequests = () => api('get', '/api/v1/grants', { query: { view: 'inbox' } }).then((r) => setRequests(r.items.filter((g) => g.state === 'pending')), setError);
+  const loadRequests = () => {
+    // the grants this owner approved stay listed under each camera, where the mask can be lifted for one of them
+    void api('get', '/api/v1/grants', { query: { view: 'inbox', state: ['approved'] } }).then((r) => setDecided(r.items), () => undefined);
+    return api('get', '/api/v1/grants', { query: { view: 'inbox' } }).then((r) => setRequests(r.items.filter((g) => g.state === 'pending')), setError);
+  };
   useEffect(() => {
     loadAllCameras().then(setCameras, setError);
     void loadRequests();
@@ -39,12 +46,23 @@ export function OwnerPage() {
           </GrantCard>
         ))}
       </>}
-      {cameras.map((c) => <OwnerCamera key={c.id} camera={c} onChange={(n) => setCameras((cs) => cs.map((x) => (x.id === n.id ? n : x)))} />)}
+      {cameras.map((c) => <OwnerCamera key={c.id} camera={c} approved={decided.filter((g) => g.cameraIds.includes(c.id))} onChange={(n) => setCameras((cs) => cs.map((x) => (x.id === n.id ? n : x)))} />)}
     </div>
   );
 }
 
-function OwnerCamera({ camera, onChange }: { camera: Camera; onChange: (c: Camera) => void }) {
+/** Grants on this camera: those the owner approved, and those named by accesses (approved by a delegate). */
+function grantsOf(approved: Grant[], accesses: Access[], stationOf: (id: string) => string): GrantRef[] {
+  const out = new Map<string, GrantRef>();
+  for (const g of approved) out.set(g.id, { id: g.id, caseNo: g.caseNo, station: stationOf(g.requesterStationId), footage: g.footage });
+  for (const a of accesses) {
+    if (a.grantId && !out.has(a.grantId)) out.set(a.grantId, { id: a.grantId, caseNo: a.caseNo, station: a.station?.name ?? null, footage: a.footage });
+  }
+  return [...out.values()];
+}
+
+function OwnerCamera({ camera, approved, onChange }: { camera: Camera; approved: Grant[]; onChange: (c: Camera) => void }) {
+  const shell = useShell();
   const [accesses, setAccesses] = useState<Access[]>([]);
   const [consents, setConsents] = useState<Consent[]>([]);
   const [error, setError] = useState<unknown>(null);
@@ -74,7 +92,7 @@ function OwnerCamera({ camera, onChange }: { camera: Camera; onChange: (c: Camer
           {accesses.map((a, i) => (
             <tr key={i}>
               <td>{fmtTime(a.at, true)}</td>
-              <td>{a.kind.includes('live') ? t('action.live') : a.kind.includes('snapshot') ? t('action.snapshot') : a.kind.includes('playback') ? t('action.playback') : a.kind}{a.emergency && <span class="badge emergency">{t('grant.emergency')}</span>}</td>
+              <td>{a.kind.includes('live') ? t('action.live') : a.kind.includes('snapshot') ? t('action.snapshot') : a.kind.includes('playback') ? t('action.playback') : a.kind.includes('export') ? t('action.export') : a.kind}{a.emergency && <span class="badge emergency">{t('grant.emergency')}</span>}</td>
               <td>{a.station?.name ?? '—'}</td>
               <td>{a.caseNo ?? '—'}</td>
               <td class="small">{fmtRange(a.footage)}</td>
@@ -83,6 +101,8 @@ function OwnerCamera({ camera, onChange }: { camera: Camera; onChange: (c: Camer
           {accesses.length === 0 && <tr><td colSpan={5} class="muted">{t('common.empty')}</td></tr>}
         </tbody>
       </table>
+      <h4>{t('mask.title')}</h4>
+      <MaskEditor camera={camera} grants={grantsOf(approved, accesses, (id) => stationName(shell, id))} />
       <h4>{t('owner.consents')}</h4>
       <ul class="plain small">
         {consents.map((c, i) => <li key={i}>{c.consentDate} · {t(`sharing.${c.sharingMode}` as MessageKey)} · {fmtTime(c.recordedAt)}</li>)}

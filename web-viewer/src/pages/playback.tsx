@@ -3,29 +3,20 @@
 // otherwise); a play token for the chosen window opens the HLS VOD playlist /media/playback/:id/index.m3u8, played
 // by hls.js (loaded only here). Positions are wall clock, from each segment's EXT-X-PROGRAM-DATE-TIME; click the
 // timeline to seek, drag across it to play just that window, 1×–8× is the player's playbackRate, and the player
-// stops at the window's end.
+// stops at the window's end. Below the player: a frame snapshot (PNG) and the evidence export of the window.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type Hls from 'hls.js';
-import { api, ApiError, rawCall, urlOf } from '../api/client.ts';
+import { api, ApiError, rawCall, urlOf, type ApiResponse } from '../api/client.ts';
 import { useShell } from '../context.ts';
 import { t } from '../i18n/index.ts';
 import { fmtRange, fmtTime, fromLocalInput, toLocalInput } from '../time.ts';
 import { ErrorLine } from '../ui.tsx';
+import { cameraName } from '../camera-names.ts';
+import { fileStem, saveBlob } from '../download.ts';
+import { ExportPanel } from './export-panel.tsx';
 
-// The footage routes are registered beside the media edge, outside the OpenAPI document the types come from;
-// this mirrors ListingBody in gateway/media/playback/routes.ts.
 interface Win { from: string; to: string }
-interface Listing {
-  cameraId: string;
-  stream: string;
-  from: string;
-  to: string;
-  scope: 'own' | 'grant';
-  visible: Array<Win & { grantId: string | null }>;
-  ranges: Array<Win & { source: string }>;
-  gaps: Array<Win & { reason: string }>;
-  speeds: number[];
-}
+type Listing = ApiResponse<'/api/v1/cameras/{cameraId}/recordings', 'get'>;
 /** A segment of the playlist: media time `start` (s) shows wall clock `pdt` (ms). */
 interface Frag { start: number; duration: number; pdt: number }
 type State = 'idle' | 'loading' | 'playing' | 'paused' | 'ended';
@@ -76,6 +67,7 @@ export function PlaybackPage() {
   const pressX = useRef<number | null>(null);
   const renewTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const [renewals, setRenewals] = useState(0);
+  const [names, setNames] = useState<Map<string, string>>(new Map());
   // to the second, from the query (a grant's footage window) until the inputs (to the minute) are edited
   const [exact, setExact] = useState<Win | null>(qFrom && qTo ? { from: new Date(qFrom).toISOString(), to: new Date(qTo).toISOString() } : null);
 
@@ -99,8 +91,10 @@ export function PlaybackPage() {
     const w = chosen();
     if (!cameraId || !w) return;
     try {
-      const res = await rawCall('get', urlOf(`/api/v1/cameras/${encodeURIComponent(cameraId)}/recordings`, {}, { from: w.from, to: w.to }));
-      setListing((await res.json()) as Listing);
+      const l = await api('get', '/api/v1/cameras/{cameraId}/recordings', { params: { cameraId }, query: { from: w.from, to: w.to } });
+      setListing(l);
+      // the camera's name (for file names and the exports list), told by the listing to whoever may see its footage
+      if (l.cameraName) setNames((n) => new Map([...n, [l.cameraId, l.cameraName!]]));
     } catch (e) {
       setListing(null);
       setError(e);
@@ -200,6 +194,18 @@ export function PlaybackPage() {
     if (el.paused) void el.play().catch(() => undefined);
   };
 
+  /** The frame on screen as a PNG named with the camera and the frame's wall clock (Beijing time). */
+  const snapshot = () => {
+    const el = video.current;
+    if (!el || el.videoWidth === 0) return;
+    const canvas = document.createElement('canvas');
+    canvas.width = el.videoWidth;
+    canvas.height = el.videoHeight;
+    canvas.getContext('2d')!.drawImage(el, 0, 0);
+    const wall = position ?? Date.now();
+    canvas.toBlob((b) => { if (b) saveBlob(b, `${fileStem(cameraName(cameraId, names), wall)}.png`); }, 'image/png');
+  };
+
   useEffect(() => {
     if (cameraId) void load();
     return stop;
@@ -272,10 +278,19 @@ export function PlaybackPage() {
     void play({ from: new Date(a).toISOString(), to: new Date(b).toISOString() });
   };
   const speeds = listing?.speeds.length ? listing.speeds : [1, 2, 4, 8];
+  // what an export covers: the window being played, else the chosen one inside the first window the user may see
+  const exportWin = (): { w: Win; grantId: string | undefined } | null => {
+    if (!listing) return null;
+    const w = played ?? chosen();
+    if (!w) return null;
+    const vis = listing.visible.map((v) => ({ v, w: intersect(w, v) })).find((x) => x.w);
+    return vis?.w ? { w: vis.w, grantId: vis.v.grantId ?? grantParam } : null;
+  };
+  const ex = exportWin();
 
   return (
     <div class="playback-page" data-testid="playback" data-state={state} data-position={position ?? ''} data-renewals={renewals}>
-      <h2>{t('playback.title')}</h2>
+      <h2>{t('playback.title')}{listing?.cameraName && <span class="muted title-sub">{listing.cameraName}</span>}</h2>
       <div class="filters">
         <label>{t('request.footageFrom')}<input type="datetime-local" name="from" value={from} onInput={(e) => { setFrom(e.currentTarget.value); setExact(null); }} /></label>
         <label>{t('request.footageTo')}<input type="datetime-local" name="to" value={to} onInput={(e) => { setTo(e.currentTarget.value); setExact(null); }} /></label>
@@ -316,6 +331,13 @@ export function PlaybackPage() {
         </p>
       )}
       <video ref={video} class={played ? 'playback-video' : 'playback-video idle'} data-testid="playback-video" controls muted playsInline />
+      {played && (
+        <div class="row player-actions">
+          <button onClick={snapshot} disabled={state === 'idle' || state === 'loading'} data-testid="snapshot">{t('playback.snapshot')}</button>
+          <span class="muted small">{t('playback.snapshotHint')}</span>
+        </div>
+      )}
+      {cameraId && listing && <ExportPanel cameraId={cameraId} window={ex?.w ?? null} grantId={ex?.grantId} names={names} />}
     </div>
   );
 }
