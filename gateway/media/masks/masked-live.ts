@@ -221,6 +221,7 @@ export class MaskedLive {
     const hold = t.hold;
     t.hold = null;
     hold?.release(reason);
+    t.proc?.child.stdin?.end();
     void t.proc?.stop(2000);
   }
 }
