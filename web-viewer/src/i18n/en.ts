@@ -307,4 +307,7 @@ export const en: Record<MessageKey, string> = {
   'reason.lifetime_too_long': 'Lifetime longer than the agreement allows',
   'reason.emergency_not_allowed': 'The agreement allows no emergency grants',
   'reason.unknown': 'Unknown reason',
+  // --- masked-live ---
+  'error.mask_unavailable': 'The masked view is not available (the unmasked picture is never shown instead)',
+  'error.mask_changed': 'The owner changed the privacy mask; reconnect',
 };

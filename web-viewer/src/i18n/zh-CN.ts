@@ -305,5 +305,8 @@ export const zhCN = {
   'reason.lifetime_too_long': '授权时长超过协议上限',
   'reason.emergency_not_allowed': '协议不允许紧急调阅',
   'reason.unknown': '原因未知',
+  // --- masked-live ---
+  'error.mask_unavailable': '隐私遮挡画面暂不可用（不会改为显示未遮挡的画面）',
+  'error.mask_changed': '户主更改了隐私遮挡，请重新连接',
 } as const;
 export type MessageKey = keyof typeof zhCN;
