@@ -8,7 +8,7 @@ import type { ChannelViewer } from '../live/channel.ts';
 import { MaskedLive } from './masked-live.ts';
 
 const MASK = { version: 3, rects: [{ x: 0.25, y: 0.25, w: 0.5, h: 0.5 }] };
-let flv = Buffer.alloc(0);
+let flv: Buffer = Buffer.alloc(0);
 
 beforeAll(async () => {
   const r = await runToCompletion(locateFfmpeg(), [
