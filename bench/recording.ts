@@ -208,6 +208,9 @@ async function maskedLiveFigures(): Promise<Figures> {
     const ticks = cpuTicks(pid) - t0;
     figures.mask_cpu_pct_per_camera = round((ticks / CLK_TCK / (WINDOW_MS / 1000)) * 100, 1);
     figures.mask_transcodes_for_2_viewers = transcodes.length;
+    // a transcode slower than real time falls two source GOPs behind and is dropped (its viewers closed)
+    const after = rt.edge.masked.stats();
+    figures.mask_kept_up_real_time = after.length === 1 && after[0]!.pid === pid && after[0]!.viewers === 2 ? 'yes' : 'no (dropped as too slow)';
     figures.mask_rss_mb_per_transcode = round(rssKb(pid) / 1024, 1);
     figures.mask_output_kbit_s_per_viewer = round(((bytes - b0) * 8) / 2 / 1000 / (WINDOW_MS / 1000), 0);
     figures.mask_stream = '1280x720 25 fps H.264 from the simulator (1 Mbit/s), two rectangles blurred, x264 ultrafast/zerolatency, keyframe every 2 s';

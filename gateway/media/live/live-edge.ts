@@ -129,13 +129,12 @@ export class LiveEdge {
     const { cameraId, stream, ip } = input;
     let auth: Authorization;
     let mask: LiveMaskDecision = NO_MASK;
-    let epoch = this.maskEpoch(cameraId);
     try {
       auth = await this.deps.authorize({ token: input.token, cameraId, action: 'live', ip });
       if (auth.until.getTime() <= Date.now()) throw errors.tokenExpired('Access has already ended.');
       // a mask saved while we decided: decide again, so nobody is registered under a stale decision
       for (let attempt = 0; ; attempt++) {
-        epoch = this.maskEpoch(cameraId);
+        const epoch = this.maskEpoch(cameraId);
         mask = await this.liveMask(cameraId, auth);
         if (epoch === this.maskEpoch(cameraId)) break;
         if (attempt === 2) throw maskUnavailable('The privacy mask of this camera is changing; try again.');
