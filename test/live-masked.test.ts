@@ -10,6 +10,8 @@ import { testGateway, type TestGateway } from './helpers/gateway.ts';
 import { startSimulator, type Simulator } from '../camera-adapters/simulator/index.ts';
 import { locateFfmpeg, runToCompletion } from '../camera-adapters/ffmpeg/index.ts';
 import { AUDIT } from '../gateway/audit/actions.ts';
+import { footageRepository } from '../gateway/repositories/footage.repository.ts';
+import { BUS_CHANNEL } from '../gateway/events/pg-bus.ts';
 
 let t: TestGateway;
 let sim: Simulator;
@@ -290,5 +292,22 @@ describe('masked live view', () => {
     const opens = await liveAudit(AUDIT.liveOpen, since);
     const partnerId = (await t.gw.repos.users.byUsername(PARTNER))!.id;
     expect(opens.filter((a) => a.actor_user_id === partnerId).map((a) => [a.details.masks, a.details.maskLifted])).toEqual([[[], 2]]);
+  }, 120_000);
+  it('a mask change made by another gateway process reaches this one over the bus: the masked view is re-decided', async () => {
+    const g3 = await requestLiveGrant('TQ-2026-1124-33');
+    const v = await watch(PARTNER, 60_000, g3);
+    await until(() => v.bytes > 100_000, 45_000, 'masked playing');
+    expect(t.media!.sessions.list('masked-live')).toHaveLength(1);
+    // another process removes the mask (an empty version) and announces it with NOTIFY, as its bus does
+    const ownerId = (await t.gw.repos.users.byUsername(OWNER))!.id;
+    const row = await footageRepository(t.tdb.db).saveMask(cameraId, [], ownerId, t.tdb.db);
+    await t.tdb.db.query('SELECT pg_notify($1, $2)', [BUS_CHANNEL, JSON.stringify({ o: 'another-gateway-process', k: 'mask', d: { op: 'saved', cameraId, version: row.version } })]);
+    await v.done;
+    const plain = await watch(PARTNER, 60_000, g3);
+    const frame = await frameOf(plain);
+    plain.stop();
+    await plain.done;
+    expect(detail(frame, RECT)).toBeGreaterThan(1.5);
+    expect(t.media!.sessions.list('masked-live')).toHaveLength(0);
   }, 120_000);
 });
