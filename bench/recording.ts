@@ -1,7 +1,9 @@
 // Recording benchmark: CPU per recorded camera (the remux ffmpeg, and the whole pipeline per camera),
-// RSS and disk write rate; footage lost by a kill -9 of the recording ffmpeg mid-segment.
+// RSS and disk write rate; footage lost by a kill -9 of the recording ffmpeg mid-segment; the CPU of one masked
+// live transcode (maskedLiveFigures).
 // `npm run bench -- recording` (N cameras from BENCH_REC_CAMERAS, default 10). Measured on a shared box: noisy.
 import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { startSimulator } from '../camera-adapters/simulator/simulator.ts';
 import { locateFfmpeg } from '../camera-adapters/ffmpeg/index.ts';
@@ -157,6 +159,79 @@ export async function run(): Promise<Figures> {
     figures.load_note = 'measured once on a 2-core box shared with seven other engineers running tests: treat as an upper bound';
   } finally {
     await Promise.all(recs.map((r) => r.stop('bench_end')));
+    await rt.close();
+    await sim.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  Object.assign(figures, await maskedLiveFigures());
+  return figures;
+}
+
+// --- masked live view (masked-live): one blurring transcode of a 720p camera, shared by its masked viewers ---
+
+/** CPU (percent of one core, from /proc/<pid>/stat over WINDOW_MS) of the masked live transcode of one 720p camera. */
+async function maskedLiveFigures(): Promise<Figures> {
+  const dir = tempDir('sw-bench-mask-');
+  const sim = await startSimulator({ cameras: 1, addressMode: 'single-ip', rtspPort: 0, httpPort: 0, nameOverlay: false });
+  const cam = sim.cameras[0]!;
+  // two rectangles, as an owner blurring a neighbour's window and a gate would draw them
+  const rects = [{ x: 0.1, y: 0.1, w: 0.3, h: 0.3 }, { x: 0.6, y: 0.5, w: 0.3, h: 0.4 }];
+  const deps: EdgeDeps = {
+    async authorize() {
+      return { userId: 'partner', grantId: 'g', until: new Date(Date.now() + 3_600_000), sessionKey: 'k' };
+    },
+    async resolveCamera(id, stream) {
+      const c = sim.camera(id);
+      return c ? { rtspUrl: c.streamUri(stream).replace('rtsp://', `rtsp://${c.username}:${c.password}@`), state: 'online' } : undefined;
+    },
+    audit: () => undefined,
+    liveMask: async () => ({ mask: { version: 1, rects }, liftedVersion: null }),
+  };
+  const base = await freePortRun(2);
+  const rt = await createMediaRuntime({ workers: 1, rtmpBasePort: base, httpBasePort: base + 1, dataDir: path.join(dir, 'nms'), pullIdleMs: 5000, maskGraceMs: 500 }, deps);
+  const figures: Figures = {};
+  const load0 = os.loadavg()[0]!;
+  /** Two masked viewers of one stream (they must share one transcode); CPU of that transcode over WINDOW_MS. */
+  const measure = async (stream: 'main' | 'sub') => {
+    let bytes = 0;
+    const sink = { write: (b: Buffer) => void (bytes += b.length), buffered: () => 0, close: () => undefined, onClose: () => undefined };
+    for (let i = 0; i < 2; i++) {
+      const prepared = await rt.edge.prepareLive({ token: 'bench', cameraId: cam.id, stream, ip: '127.0.0.1' });
+      rt.edge.attach(prepared, sink, 'http-flv');
+    }
+    await new Promise((r) => setTimeout(r, 3000));
+    const transcodes = rt.edge.masked.stats().filter((t) => t.stream === stream);
+    const pid = transcodes[0]!.pid!;
+    const t0 = cpuTicks(pid);
+    const b0 = bytes;
+    await new Promise((r) => setTimeout(r, WINDOW_MS));
+    const ticks = cpuTicks(pid) - t0;
+    // a transcode slower than real time falls two source GOPs behind and is dropped (its viewers closed)
+    const after = rt.edge.masked.stats().filter((t) => t.stream === stream);
+    const result = {
+      cpu: round((ticks / CLK_TCK / (WINDOW_MS / 1000)) * 100, 1),
+      transcodes: transcodes.length,
+      keptUp: after.length === 1 && after[0]!.pid === pid && after[0]!.viewers === 2 ? 'yes' : 'no (dropped as too slow)',
+      rssMb: round(rssKb(pid) / 1024, 1),
+      kbps: round(((bytes - b0) * 8) / 2 / 1000 / (WINDOW_MS / 1000), 0),
+    };
+    rt.edge.closeWhere(() => true, 'bench_next');
+    return result;
+  };
+  try {
+    const main = await measure('main');
+    figures.mask_cpu_pct_per_camera = main.cpu;
+    figures.mask_transcodes_for_2_viewers = main.transcodes;
+    figures.mask_kept_up_real_time = main.keptUp;
+    figures.mask_rss_mb_per_transcode = main.rssMb;
+    figures.mask_output_kbit_s_per_viewer = main.kbps;
+    figures.mask_stream = '1280x720 25 fps H.264 from the simulator (1 Mbit/s), two rectangles blurred, x264 ultrafast/zerolatency, keyframe every 2 s';
+    const sub = await measure('sub');
+    figures.mask_cpu_pct_per_camera_sub_stream = sub.cpu;
+    figures.mask_sub_stream = `640x360 15 fps sub stream, same mask; kept up: ${sub.keptUp}, ${sub.rssMb} MB RSS, ${sub.kbps} kbit/s per viewer`;
+    figures.mask_load_note = `load average ${load0.toFixed(1)} at start, ${os.loadavg()[0]!.toFixed(1)} at end, on a 2-core box shared with other engineers' test runs: an upper bound`;
+  } finally {
+    rt.edge.closeWhere(() => true, 'bench_end');
     await rt.close();
     await sim.close();
     rmSync(dir, { recursive: true, force: true });

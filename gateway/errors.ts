@@ -68,6 +68,8 @@ export const errors = {
   footageNotRecorded: make('footage_not_recorded', 404),
   playbackClosed: make('playback_closed', 403),
   exportNotReady: make('export_not_ready', 409),
+  // masked live view: the blurred picture could not be produced (the original is never served instead)
+  maskUnavailable: make('mask_unavailable', 503),
 } as const;
 
 export function isAppError(e: unknown): e is AppError {

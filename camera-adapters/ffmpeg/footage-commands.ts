@@ -115,6 +115,27 @@ export function maskedTsArgs(o: { input: string; masks: readonly MaskRect[]; inp
   ];
 }
 
+/**
+ * Masked live view: the camera's FLV (stdin, from the held source) → the same picture with the mask rectangles
+ * blurred, as FLV on stdout for the live fan-out. A keyframe every `keyframeSeconds` so joining viewers start soon;
+ * audio is passed through untouched; the bitrate is capped so a masked view costs viewers no more than a camera.
+ */
+export function maskedLiveArgs(o: { masks: readonly MaskRect[]; keyframeSeconds?: number; maxKbps?: number }): string[] {
+  const gop = o.keyframeSeconds ?? 2;
+  const kbps = o.maxKbps ?? 4000;
+  return [
+    ...QUIET,
+    // the edge hands over headers and a whole GOP at once: a short probe is enough and saves start-up time
+    '-probesize', '500000', '-analyzeduration', '500000',
+    '-f', 'flv', '-i', 'pipe:0',
+    '-filter_complex', maskFilterGraph(o.masks), '-map', '[v]', '-map', '0:a?', '-c:a', 'copy',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-bf', '0', '-pix_fmt', 'yuv420p',
+    '-force_key_frames', `expr:gte(t,n_forced*${gop})`,
+    '-maxrate', `${kbps}k`, '-bufsize', `${kbps}k`,
+    '-f', 'flv', 'pipe:1',
+  ];
+}
+
 /** Loops an encoded MPEG-TS `times` times without re-encoding (timestamps continue) into numbered segments. */
 export function loopSegmentsArgs(o: { input: string; times: number; dir: string; segmentSeconds: number }): string[] {
   return [

@@ -8,7 +8,7 @@ export const BUS_CHANNEL = 'shouwang_bus';
 /** PostgreSQL refuses NOTIFY payloads of 8000 bytes or more. */
 const MAX_PAYLOAD = 7900;
 
-export type BusKind = 'event' | 'grant' | 'user' | 'session' | 'camera' | 'keys';
+export type BusKind = 'event' | 'grant' | 'user' | 'session' | 'camera' | 'keys' | 'mask';
 export interface BusMessage {
   kind: BusKind;
   data: Record<string, unknown>;

@@ -9,6 +9,7 @@ import { closeOnRevocation } from './sessions.ts';
 import { checkPullTarget } from './sources/pull-target.ts';
 import { mediaPortPolicy, mediaPortRules } from '../cameras/media-ports.ts';
 import { AppError } from '../errors.ts';
+import { gatewayMasks } from './masks/gateway-masks.ts';
 
 /** What a viewer hears when a camera's media URL is refused: the detail is for operators (the log). */
 const notDelivering = (): AppError => new AppError('camera_unavailable', 503, 'The camera is not delivering video.');
@@ -39,8 +40,15 @@ export async function auditsWritten(): Promise<void> {
 }
 
 export function edgeDepsFor(gw: Gateway): EdgeDeps {
+  const masks = gatewayMasks(gw);
   return {
     authorize: authorizeOver(gw.access),
+
+    async liveMask(cameraId, userId, grantId) {
+      const d = await masks.forViewer(cameraId, userId, grantId);
+      const m = d.masks.at(-1);
+      return { mask: m ? { version: m.version, rects: m.rects } : null, liftedVersion: d.lifted?.maskVersion ?? null };
+    },
 
     async resolveCamera(cameraId, stream) {
       if (!/^[0-9a-f-]{36}$/i.test(cameraId)) return undefined;
@@ -93,7 +101,12 @@ export function edgeDepsFor(gw: Gateway): EdgeDeps {
           action, outcome, actorUserId: e.userId ?? null, cameraId: e.cameraId, grantId: e.grantId ?? null,
           caseNo: grant?.caseNo ?? null, stationId: grant?.ownerStationId ?? null,
           reason: e.reason ?? e.code ?? null,
-          details: { ...(e.bytes !== undefined ? { bytes: e.bytes } : {}), ...(e.durationMs !== undefined ? { durationMs: e.durationMs } : {}) },
+          details: {
+            ...(e.bytes !== undefined ? { bytes: e.bytes } : {}), ...(e.durationMs !== undefined ? { durationMs: e.durationMs } : {}),
+            // as playback writes it: the mask versions blurred for this viewer ([] = the original), and any lift
+            ...(e.maskVersion !== undefined ? { masks: e.maskVersion === null ? [] : [e.maskVersion] } : {}),
+            ...(e.maskLifted !== undefined ? { maskLifted: e.maskLifted } : {}),
+          },
         });
       })().catch((err: unknown) => gw.log.error({ err }, 'audit of a media event failed'));
       inFlight.add(p);

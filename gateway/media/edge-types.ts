@@ -37,7 +37,17 @@ export type AuditEvent = {
   code?: string;
   /** The viewer's address: refusals without a valid identity are aggregated per address. */
   ip?: string;
+  /** Live views: the privacy-mask version blurred for this viewer (null: the original picture). */
+  maskVersion?: number | null;
+  /** Live views: the mask version the owner lifted for this viewer's grant (null: none). */
+  maskLifted?: number | null;
 };
+
+/** Which privacy mask a live viewer gets (gateway/media/masks: owners and lifted grants get none). */
+export interface LiveMaskDecision {
+  mask: { version: number; rects: Array<{ x: number; y: number; w: number; h: number }> } | null;
+  liftedVersion: number | null;
+}
 
 export interface EdgeDeps {
   /** Throws AppError (token_missing, token_invalid, token_expired, forbidden, grant_revoked…) to refuse. */
@@ -45,6 +55,8 @@ export interface EdgeDeps {
   /** undefined → 404 not_found. */
   resolveCamera(cameraId: string, stream: StreamKind): Promise<CameraSource | undefined>;
   audit(event: AuditEvent): void;
+  /** The privacy mask this viewer gets on this camera; throws to refuse (fail closed). Absent: no masks. */
+  liveMask?(cameraId: string, userId: string, grantId: string | null): Promise<LiveMaskDecision>;
 }
 
 export interface ViewerSessionInfo {
@@ -59,6 +71,8 @@ export interface ViewerSessionInfo {
   openedAt: Date;
   until: Date;
   bytes: number;
+  /** The privacy-mask version this viewer sees blurred (null: the original). */
+  maskVersion?: number | null;
 }
 
 /** A viewer connection, whatever carries it. */

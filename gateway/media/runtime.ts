@@ -39,6 +39,8 @@ export interface MediaConfig {
   /** Relay stream probing (µs / bytes); defaults favour a fast first frame. */
   relayAnalyzeDurationUs?: number;
   relayProbeSize?: number;
+  /** A masked live transcode is kept this long after its last viewer left (default 10 s). */
+  maskGraceMs?: number;
   /** What the RTSP proxy refused (redirects, bad nonces): for the operator's log, never for viewers. */
   onProxyEvent?: (e: ProxyEvent) => void;
 }
@@ -95,6 +97,7 @@ export async function createMediaRuntime(cfg: MediaConfig, deps: EdgeDeps): Prom
       batchMs: cfg.batchMs,
       batchFromViewers: cfg.batchFromViewers,
       viaProxy,
+      ...(cfg.maskGraceMs !== undefined ? { maskGraceMs: cfg.maskGraceMs } : {}),
     },
     deps,
     pulls,

@@ -6,6 +6,7 @@ import { startRecorder } from './recorder/start-recorder.ts';
 import { footageHoldRoutes } from './recorder/routes.ts';
 import type { MediaStateEvent } from './sources/pulls.ts';
 import type { Recorder } from './recorder/recorder.ts';
+import { maskChangeOf } from './masks/gateway-masks.ts';
 
 /** Starts the media workers and the authorising edge for a gateway, bound to its access runtime. */
 export async function startMedia(gw: Gateway, overrides: { rtmpBasePort?: number; httpBasePort?: number; dataDir?: string; recordingDir?: string } = {}): Promise<MediaRuntime & { recorder: Recorder | null }> {
@@ -33,8 +34,18 @@ export async function startMedia(gw: Gateway, overrides: { rtmpBasePort?: number
     }, () => undefined);
   };
   runtime.pulls.on('media', onMedia);
+  // a mask saved or lifted in any process: open live views of that camera re-decide (masked, original, new version)
+  const redecide = (p: Promise<number>): void =>
+    void p.catch((err: unknown) => gw.log.error({ err }, 're-deciding live views after a mask change failed'));
+  const offMask = gw.bus.on((msg) => {
+    const cameraId = maskChangeOf(msg);
+    if (cameraId) redecide(runtime.edge.masksChanged(cameraId));
+  });
+  const offMaskResync = gw.bus.onResync(() => redecide(runtime.edge.masksChangedEverywhere()));
   const unbind = (): void => {
     unbindRevocations();
+    offMask();
+    offMaskResync();
     runtime.pulls.off('media', onMedia);
   };
   // recording holds camera sources through the edge, so live viewers of recorded cameras start warm

@@ -1,5 +1,5 @@
-// One upstream HTTP-FLV subscription to a worker per (camera, stream), its sequence headers and last GOP,
-// fanned out to viewers with shared buffers and a per-viewer buffer cap.
+// One upstream HTTP-FLV subscription to a worker per (camera, stream) — or FLV its owner feeds in (a mask
+// transcode) — its sequence headers and last GOP, fanned out to viewers with shared buffers and a per-viewer cap.
 import http from 'node:http';
 import { FlvDemuxer, flvHeader, metadataHasAudio, normalizeMetadata, rebaseTags, TAG_AUDIO, TAG_SCRIPT, TAG_VIDEO, type FlvTag } from './flv.ts';
 import { playSign } from '../sources/publish-token.ts';
@@ -21,9 +21,10 @@ export interface ChannelViewer {
 }
 
 export interface ChannelOptions {
-  httpPort: () => number;
-  streamPath: string;
-  secret: string;
+  /** The worker's HTTP-FLV upstream; without it the channel's owner feeds it (`feed()`, e.g. a mask transcode). */
+  httpPort?: () => number;
+  streamPath?: string;
+  secret?: string;
   /** Fixed per-viewer cap; undefined = two GOPs (min 512 KB, max 16 MB). */
   viewerBufferBytes?: number;
   /** Called on every keyframe: video is flowing. */
@@ -73,12 +74,13 @@ export class Channel {
   }
 
   connect(): void {
-    if (this.closed || this.req) return;
+    const { httpPort, streamPath, secret } = this.o;
+    if (this.closed || this.req || !httpPort || streamPath === undefined || secret === undefined) return;
     this.upstreamConnects++;
     this.demux = new FlvDemuxer();
-    const sign = playSign(this.o.secret, this.o.streamPath, 60);
+    const sign = playSign(secret, streamPath, 60);
     const req = http.get(
-      { host: '127.0.0.1', port: this.o.httpPort(), path: `${this.o.streamPath}.flv?sign=${sign}`, agent: false },
+      { host: '127.0.0.1', port: httpPort(), path: `${streamPath}.flv?sign=${sign}`, agent: false },
       (res) => {
         if (res.statusCode !== 200) {
           res.resume();

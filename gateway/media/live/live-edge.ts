@@ -1,15 +1,17 @@
 // The authorising edge: every viewer byte passes an authorisation first; one upstream per
 // (camera, stream) fans out to all viewers; sessions close at `until`, on closeWhere, or when slow.
+// A viewer who gets the owner's privacy mask is served from one shared masked transcode (masks/masked-live.ts).
 import { randomUUID } from 'node:crypto';
 import { AppError, errors } from '../../errors.ts';
 import { runToCompletion, snapshotArgs } from '../../../camera-adapters/ffmpeg/index.ts';
 import { Channel, type ChannelViewer } from './channel.ts';
 import { redact, type Pull, type PullManager, type StreamKind } from '../sources/pulls.ts';
 import type { WorkerPool } from '../sources/worker-supervisor.ts';
-import type { Authorization, CameraSource, EdgeDeps, ViewerSessionInfo, ViewerSink } from '../edge-types.ts';
+import type { Authorization, CameraSource, EdgeDeps, LiveMaskDecision, ViewerSessionInfo, ViewerSink } from '../edge-types.ts';
 import { revocationKeysFor } from '../authorize.ts';
 import { fetchSnapshot } from '../snapshot/fetch-snapshot.ts';
-import { SessionRegistry, type SessionHandle } from '../sessions.ts';
+import { SessionRegistry, type SessionHandle, type SessionInfo } from '../sessions.ts';
+import { MaskedLive, maskUnavailable } from '../masks/masked-live.ts';
 
 export interface LiveEdgeConfig {
   ffmpegPath: string;
@@ -26,6 +28,10 @@ export interface LiveEdgeConfig {
   batchFromViewers?: number;
   /** Camera URL (with credentials) → the single-use loopback proxy URL ffmpeg gets. */
   viaProxy?: (sourceUrl: string) => string;
+  /** A masked transcode is kept this long after its last viewer left (default 10 s). */
+  maskGraceMs?: number;
+  /** How long a masked viewer waits for the transcode's first keyframe (default 15 s). */
+  maskReadyTimeoutMs?: number;
 }
 
 export interface PreparedLive {
@@ -33,13 +39,18 @@ export interface PreparedLive {
   readonly cameraId: string;
   readonly stream: StreamKind;
   readonly ip: string;
+  /** The privacy-mask version this viewer will see blurred (null: the original picture). */
+  readonly maskVersion: number | null;
   /** The caller gave up (client went away) before attach. */
   cancel(): void;
 }
 
 interface PreparedInternal extends PreparedLive {
-  pull: Pull;
-  channel: Channel;
+  mask: LiveMaskDecision;
+  /** The camera's channel, or the masked transcode's. */
+  channel: Channel | null;
+  /** Lets go of what the view holds (the camera's pull, or its share of the masked transcode). */
+  releaseSource: () => void;
   done: boolean;
   /** Set when closeWhere matched while the viewer was still waiting for video. */
   cancelledWith: string | null;
@@ -54,6 +65,8 @@ interface Session extends ViewerSessionInfo {
 }
 /** A viewer waiting for a cold pull sees a 503 after this many failed relay starts in a row. */
 const GIVE_UP_FAILURES = 3;
+const NO_MASK: LiveMaskDecision = { mask: null, liftedVersion: null };
+const isLiveKind = (k: string): boolean => k === 'live' || k === 'masked-live';
 
 export const unavailable = (message: string, details: Record<string, unknown>): AppError =>
   new AppError('camera_unavailable', 503, message, details);
@@ -63,6 +76,10 @@ export class LiveEdge {
   private readonly live = new Map<string, Session>();
   private readonly snapCache = new Map<string, { at: number; jpeg: Promise<Buffer> }>();
   private readonly watchdog: NodeJS.Timeout;
+  /** Bumped on every mask change of a camera: a decision taken across a change is taken again. */
+  private readonly maskEpochs = new Map<string, number>();
+  /** One masked transcode per (camera, stream, mask version), shared by its masked viewers. */
+  readonly masked: MaskedLive;
 
   constructor(
     private readonly cfg: LiveEdgeConfig,
@@ -93,33 +110,49 @@ export class LiveEdge {
       }
     }, 500);
     this.watchdog.unref();
+    this.masked = new MaskedLive({
+      ffmpegPath: cfg.ffmpegPath,
+      source: this,
+      viewerBufferBytes: cfg.viewerBufferBytes,
+      batchMs: cfg.batchMs,
+      batchFromViewers: cfg.batchFromViewers,
+      ...(cfg.maskGraceMs !== undefined ? { graceMs: cfg.maskGraceMs } : {}),
+      ...(cfg.maskReadyTimeoutMs !== undefined ? { readyTimeoutMs: cfg.maskReadyTimeoutMs } : {}),
+    });
   }
 
-  /** Authorise, resolve the camera, hold its pull and wait for a keyframe. Throws AppError to refuse. */
+  /**
+   * Authorise, decide the privacy mask, resolve the camera, hold its pull (or join its masked transcode) and wait
+   * for a keyframe. Throws AppError to refuse.
+   */
   async prepareLive(input: { token: string | undefined; cameraId: string; stream: StreamKind; ip: string }): Promise<PreparedLive> {
     const { cameraId, stream, ip } = input;
     let auth: Authorization;
+    let mask: LiveMaskDecision = NO_MASK;
     try {
       auth = await this.deps.authorize({ token: input.token, cameraId, action: 'live', ip });
       if (auth.until.getTime() <= Date.now()) throw errors.tokenExpired('Access has already ended.');
+      // a mask saved while we decided: decide again, so nobody is registered under a stale decision
+      for (let attempt = 0; ; attempt++) {
+        const epoch = this.maskEpoch(cameraId);
+        mask = await this.liveMask(cameraId, auth);
+        if (epoch === this.maskEpoch(cameraId)) break;
+        if (attempt === 2) throw maskUnavailable('The privacy mask of this camera is changing; try again.');
+      }
     } catch (e) {
       this.refused(cameraId, e, ip);
       throw e;
     }
-    const cam = await this.camera(cameraId, stream);
-    const pull = this.pulls.acquire(cameraId, stream, cam.rtspUrl);
-    const channel = this.channels.get(pull);
-    if (!channel) {
-      pull.release();
-      throw errors.unavailable('Live channel is not available.');
-    }
+    const maskVersion = mask.mask?.version ?? null;
     const prepared: PreparedInternal = {
       auth,
       cameraId,
       stream,
       ip,
-      pull,
-      channel,
+      maskVersion,
+      mask,
+      channel: null,
+      releaseSource: () => {},
       done: false,
       cancelledWith: null,
       waiting: null,
@@ -128,11 +161,12 @@ export class LiveEdge {
         prepared.waiting = null;
         if (prepared.done) return;
         prepared.done = true;
-        pull.release();
+        prepared.releaseSource();
       },
     };
+    // registered at once (no await since the mask decision), so a revocation or a mask change reaches it while it waits
     prepared.waiting = this.registry.open({
-      kind: 'live',
+      kind: maskVersion === null ? 'live' : 'masked-live',
       userId: auth.userId,
       cameraId,
       grantId: auth.grantId,
@@ -142,25 +176,44 @@ export class LiveEdge {
         prepared.waiting = null;
         prepared.cancelledWith ??= reason;
       },
-      info: { pending: true, stream, ip, transport: 'http-flv', sessionKey: auth.sessionKey },
+      info: { pending: true, stream, ip, transport: 'http-flv', sessionKey: auth.sessionKey, maskVersion },
     });
-    if (!channel.ready) {
-      if (pull.state === 'retrying' && pull.failures >= GIVE_UP_FAILURES) {
-        prepared.cancel();
-        throw unavailable('The camera is not delivering video; retrying.', { state: 'retrying', reason: pull.lastError });
+    try {
+      const cam = await this.camera(cameraId, stream);
+      if (mask.mask) {
+        // fail closed: a masked viewer gets the transcode or an error, never the camera's own channel
+        const lease = await this.masked.acquire(cameraId, stream, mask.mask);
+        if (prepared.done) {
+          lease.release();
+          throw unavailable('The viewer went away.', {});
+        }
+        prepared.channel = lease.channel;
+        prepared.releaseSource = () => lease.release();
+      } else {
+        const pull = this.pulls.acquire(cameraId, stream, cam.rtspUrl);
+        const channel = this.channels.get(pull);
+        if (!channel) {
+          pull.release();
+          throw errors.unavailable('Live channel is not available.');
+        }
+        prepared.channel = channel;
+        prepared.releaseSource = () => pull.release();
+        if (!channel.ready) {
+          if (pull.state === 'retrying' && pull.failures >= GIVE_UP_FAILURES) {
+            throw unavailable('The camera is not delivering video; retrying.', { state: 'retrying', reason: pull.lastError });
+          }
+          await this.waitLive(pull, channel);
+        }
       }
-      try {
-        await this.waitLive(pull, channel);
-      } catch (e) {
-        prepared.cancel();
-        throw e;
-      }
-      if (prepared.cancelledWith) {
-        const reason = prepared.cancelledWith;
-        prepared.cancel();
-        this.deps.audit({ type: 'live.refused', userId: auth.userId, cameraId, grantId: auth.grantId, code: reason, reason });
-        throw new AppError(reason, 403, 'Access was withdrawn while the stream was starting.');
-      }
+    } catch (e) {
+      prepared.cancel();
+      throw e;
+    }
+    if (prepared.cancelledWith) {
+      const reason = prepared.cancelledWith;
+      prepared.cancel();
+      this.deps.audit({ type: 'live.refused', userId: auth.userId, cameraId, grantId: auth.grantId, code: reason, reason });
+      throw new AppError(reason, 403, 'Access was withdrawn while the stream was starting.');
     }
     return prepared;
   }
@@ -168,7 +221,9 @@ export class LiveEdge {
   /** Starts sending to a viewer; the session ends at auth.until at the latest. */
   attach(prepared: PreparedLive, sink: ViewerSink, transport: ViewerSessionInfo['transport']): ViewerSessionInfo {
     const p = prepared as PreparedInternal;
-    if (p.done) throw new Error('prepared live view already used');
+    if (p.done || !p.channel) throw new Error('prepared live view already used');
+    const channel = p.channel;
+    const maskVersion = p.maskVersion;
     p.waiting?.release();
     p.waiting = null;
     p.done = true;
@@ -195,25 +250,26 @@ export class LiveEdge {
       get bytes() {
         return viewer.bytes;
       },
+      maskVersion,
       viewer,
-      channel: p.channel,
+      channel,
       close: (reason) => handle.close(reason),
     };
     const handle = this.registry.open({
-      kind: 'live',
+      kind: maskVersion === null ? 'live' : 'masked-live',
       userId: auth.userId,
       cameraId: p.cameraId,
       grantId: auth.grantId,
       revocationKeys: keysOf(auth, p.cameraId),
       until: auth.until,
-      info: { id: session.id, stream: p.stream, ip: p.ip, transport, sessionKey: auth.sessionKey },
+      info: { id: session.id, stream: p.stream, ip: p.ip, transport, sessionKey: auth.sessionKey, maskVersion },
       close: (reason) => {
         if (closed) return;
         closed = true;
-        p.channel.remove(viewer);
+        channel.remove(viewer);
         this.live.delete(session.id);
         sink.close(reason);
-        p.pull.release();
+        p.releaseSource();
         this.deps.audit({
           type: 'live.close',
           userId: auth.userId,
@@ -222,14 +278,17 @@ export class LiveEdge {
           bytes: viewer.bytes,
           durationMs: Date.now() - session.openedAt.getTime(),
           reason,
+          maskVersion,
         });
       },
     });
     this.live.set(session.id, session);
-    this.deps.audit({ type: 'live.open', userId: auth.userId, cameraId: p.cameraId, grantId: auth.grantId });
+    this.deps.audit({
+      type: 'live.open', userId: auth.userId, cameraId: p.cameraId, grantId: auth.grantId, maskVersion, maskLifted: p.mask.liftedVersion,
+    });
     sink.onClose(() => session.close('client_closed'));
     if (p.cancelledWith) session.close(p.cancelledWith);
-    if (!closed) p.channel.add(viewer);
+    if (!closed) channel.add(viewer);
     return this.info(session);
   }
 
@@ -269,15 +328,49 @@ export class LiveEdge {
   /** Closes every open live session (waiting ones included) the predicate selects; returns how many. */
   closeWhere(pred: (s: ViewerSessionInfo) => boolean, reason: string): number {
     return this.registry.closeWhere((r) => {
-      if (r.kind !== 'live') return false;
-      const i = r.info as { id?: string; stream: StreamKind; ip: string; transport: ViewerSessionInfo['transport']; sessionKey: string };
+      if (!isLiveKind(r.kind)) return false;
+      const i = r.info as { id?: string; stream: StreamKind; ip: string; transport: ViewerSessionInfo['transport']; sessionKey: string; maskVersion?: number | null };
       const s = i.id ? this.live.get(i.id) : undefined;
       const info: ViewerSessionInfo = s
         ? this.info(s)
         : { id: 'pending', userId: r.userId, cameraId: r.cameraId, stream: i.stream, grantId: r.grantId, sessionKey: i.sessionKey,
-            ip: i.ip, transport: i.transport, openedAt: r.openedAt, until: r.until, bytes: 0 };
+            ip: i.ip, transport: i.transport, openedAt: r.openedAt, until: r.until, bytes: 0, maskVersion: i.maskVersion ?? null };
       return pred(info);
     }, reason);
+  }
+
+  /**
+   * A camera's mask was saved or lifted (in any process): every open or waiting live view of it whose mask
+   * decision changed is closed with `mask_changed` (the viewer reconnects and gets the new decision), so nobody
+   * keeps the original once a mask applies to them, nor an old mask. Returns how many were closed.
+   */
+  async masksChanged(cameraId: string): Promise<number> {
+    const id = cameraId.toLowerCase();
+    this.maskEpochs.set(id, (this.maskEpochs.get(id) ?? 0) + 1);
+    const open = this.registry.list().filter((r) => isLiveKind(r.kind) && r.cameraId.toLowerCase() === id);
+    const decisions = new Map<string, Promise<number | null | 'unknown'>>();
+    const stale: SessionInfo[] = [];
+    for (const r of open) {
+      const k = `${r.userId}\n${r.grantId}`;
+      let d = decisions.get(k);
+      if (!d) {
+        d = this.liveMask(r.cameraId, { userId: r.userId, grantId: r.grantId }).then((m) => m.mask?.version ?? null, () => 'unknown' as const);
+        decisions.set(k, d);
+      }
+      const want = await d;
+      // undecidable (database down): close rather than risk the original reaching someone who needs the mask
+      if (want === 'unknown' || want !== ((r.info.maskVersion as number | null | undefined) ?? null)) stale.push(r);
+    }
+    const ids = new Set(stale.map((r) => r.id));
+    return ids.size ? this.registry.closeWhere((r) => ids.has(r.id), 'mask_changed') : 0;
+  }
+
+  /** After a lost bus connection (mask notices may have been missed): re-decide every open live view. */
+  async masksChangedEverywhere(): Promise<number> {
+    const cams = new Set(this.registry.list().filter((r) => isLiveKind(r.kind)).map((r) => r.cameraId.toLowerCase()));
+    let n = 0;
+    for (const c of cams) n += await this.masksChanged(c);
+    return n;
   }
 
   sessions(): ViewerSessionInfo[] {
@@ -331,6 +424,7 @@ export class LiveEdge {
   async close(): Promise<void> {
     clearInterval(this.watchdog);
     this.closeWhere(() => true, 'shutdown');
+    await this.masked.close('shutdown');
     for (const ch of this.channels.values()) ch.close();
     this.channels.clear();
   }
@@ -348,12 +442,28 @@ export class LiveEdge {
       openedAt: s.openedAt,
       until: s.until,
       bytes: s.viewer.bytes,
+      maskVersion: s.maskVersion ?? null,
     };
   }
 
   private refused(cameraId: string, e: unknown, ip: string): void {
     const code = e instanceof AppError ? e.code : 'internal';
     this.deps.audit({ type: 'live.refused', cameraId, code, reason: e instanceof Error ? e.message : String(e), ip });
+  }
+
+  private maskEpoch(cameraId: string): number {
+    return this.maskEpochs.get(cameraId.toLowerCase()) ?? 0;
+  }
+
+  /** The mask decision for this viewer; an undecidable one refuses the view (fail closed). */
+  private async liveMask(cameraId: string, who: { userId: string; grantId: string | null }): Promise<LiveMaskDecision> {
+    if (!this.deps.liveMask) return NO_MASK;
+    try {
+      return await this.deps.liveMask(cameraId, who.userId, who.grantId);
+    } catch (e) {
+      if (e instanceof AppError) throw e;
+      throw maskUnavailable('The privacy mask of this camera could not be read.');
+    }
   }
 
   private async camera(cameraId: string, stream: StreamKind): Promise<CameraSource> {

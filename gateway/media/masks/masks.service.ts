@@ -15,6 +15,9 @@ export interface MaskDecision {
   lifted: { grantId: Uuid; maskVersion: number; liftedBy: Uuid } | null;
 }
 
+/** A committed mask change, as the live edge hears it. */
+export type MaskChange = { op: 'saved'; cameraId: Uuid; version: number } | { op: 'lifted'; cameraId: Uuid; grantId: Uuid; version: number };
+
 export const MAX_RECTS = 16;
 /** Below this a rectangle is a slip of the mouse, not a privacy region (and too small to blur). */
 const MIN_SIDE = 0.01;
@@ -39,6 +42,8 @@ export function masksService(deps: {
   camera(id: Uuid): Promise<CameraResource | null>;
   grant(id: Uuid): Promise<Grant | undefined>;
   villageCommitteeMayView: boolean;
+  /** After a save or lift is committed: open live views re-decide their mask (every process, over the bus). */
+  onChange?(change: MaskChange): void;
 }) {
   async function manager(user: { id: Uuid }, cameraId: Uuid): Promise<{ subject: Subject; camera: CameraResource }> {
     const [subject, camera] = await Promise.all([deps.subject(user.id), deps.camera(cameraId)]);
@@ -59,7 +64,7 @@ export function masksService(deps: {
     async save(user: { id: Uuid; username: string }, cameraId: Uuid, rects: readonly MaskRect[]): Promise<MaskRow> {
       const { camera } = await manager(user, cameraId);
       const clean = canonicalRects(rects);
-      return withTx(deps.db, async (tx) => {
+      const saved = await withTx(deps.db, async (tx) => {
         const row = await deps.repo.saveMask(cameraId, clean, user.id, tx);
         await deps.audit.append({
           action: AUDIT.cameraMask, outcome: 'allow', actorUserId: user.id, actorName: user.username, cameraId, stationId: camera.stationId,
@@ -67,6 +72,8 @@ export function masksService(deps: {
         }, tx);
         return row;
       });
+      deps.onChange?.({ op: 'saved', cameraId, version: saved.version });
+      return saved;
     },
 
     /** The owner lets one grant's viewers and exports see the original; recorded with the mask version it lifts. */
@@ -83,6 +90,7 @@ export function masksService(deps: {
           stationId: camera.stationId, reason: 'mask_lifted_for_grant', details: { version: mask.version },
         }, tx);
       });
+      deps.onChange?.({ op: 'lifted', cameraId, grantId, version: mask.version });
       return { grantId, cameraId, maskVersion: mask.version };
     },
 

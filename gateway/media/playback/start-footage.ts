@@ -11,7 +11,7 @@ import type { ListingDeps } from './listing.ts';
 import { cameraSideRanges, fetchCameraSide, type CameraEndpoint } from './camera-side.ts';
 import { locateFfmpeg } from '../../../camera-adapters/ffmpeg/index.ts';
 import { exportService, type ExportDeps } from '../export/export.service.ts';
-import { masksService } from '../masks/masks.service.ts';
+import { gatewayMasks } from '../masks/gateway-masks.ts';
 import { maskRoutes } from '../masks/routes.ts';
 import { exportRoutes } from '../export/routes.ts';
 
@@ -64,10 +64,7 @@ export function startFootage(gw: Gateway, opts: FootageOptions = {}) {
     cameraName: async (id) => (await gw.repos.cameras.byId(id))?.name ?? null,
   };
   const userName = async (id: string | null) => (id ? ((await gw.repos.users.byId(id))?.username ?? null) : null);
-  const masks = masksService({
-    db: gw.db, repo, audit: gw.repos.audit, subject: (id) => gw.access.subject(id), camera: (id) => gw.access.camera(id),
-    grant: (id) => gw.repos.grants.byId(id), villageCommitteeMayView: gw.config.access.villageCommitteeMayView,
-  });
+  const masks = gatewayMasks(gw, repo);
   const masksFor = (cameraId: string, viewerId: string, grantId: string | null) => masks.forViewer(cameraId, viewerId, grantId);
   const issueToken: ExportDeps['issueToken'] = async (user, sessionId, r) =>
     (await gw.playTokens.issue(user, sessionId, { cameraId: r.cameraId, action: 'export', footage: r.footage, grantId: r.grantId })).token;

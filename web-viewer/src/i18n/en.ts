@@ -391,4 +391,7 @@ export const en: Record<MessageKey, string> = {
   'mask.edit': 'Draw the privacy mask',
   'error.export_not_ready': 'The export is not finished yet',
   'error.playback_closed': 'The playback was closed',
+  // --- masked-live ---
+  'error.mask_unavailable': 'The masked view is not available (the unmasked picture is never shown instead)',
+  'error.mask_changed': 'The owner changed the privacy mask; reconnect',
 };

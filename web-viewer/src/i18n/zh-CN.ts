@@ -389,5 +389,8 @@ export const zhCN = {
   'mask.edit': '绘制隐私遮挡',
   'error.export_not_ready': '导出尚未完成',
   'error.playback_closed': '回放已被关闭',
+  // --- masked-live ---
+  'error.mask_unavailable': '隐私遮挡画面暂不可用（不会改为显示未遮挡的画面）',
+  'error.mask_changed': '户主更改了隐私遮挡，请重新连接',
 } as const;
 export type MessageKey = keyof typeof zhCN;
