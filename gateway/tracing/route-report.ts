@@ -101,6 +101,14 @@ export function routeSvg(r: RouteReport): string {
   return out.join('');
 }
 
+/**
+ * The report page's only styles, in one block and no style attributes: the web viewer opens the page from a blob
+ * under its own CSP, which allows exactly this block by its hash (see gateway/http/web-viewer.ts).
+ */
+export const REPORT_CSS = 'body{font:13px/1.45 system-ui,"Noto Sans CJK SC",sans-serif;margin:24px;color:#222}table{border-collapse:collapse;width:100%;margin:8px 0 20px}'
+  + 'td,th{border:1px solid #ccc;padding:4px 6px;vertical-align:top;text-align:left}h1{font-size:20px}h2{font-size:15px;margin-top:22px}'
+  + 'code{font-size:11px}code.jws{word-break:break-all}@media print{body{margin:10mm}section{break-inside:avoid}}';
+
 /** The printable page. Every value is escaped; snapshots are embedded as data: URIs (only those the reader may view). */
 export function routeReportHtml(doc: SignedRouteReport, snapshots: Map<string, Buffer>): string {
   const r = doc.report;
@@ -116,9 +124,7 @@ export function routeReportHtml(doc: SignedRouteReport, snapshots: Map<string, B
   const evidence = r.evidence.map((e) => row([esc(e.at), esc(e.cameraId ? (cam.get(e.cameraId)?.name ?? e.cameraId) : ''), e.footage ? `${esc(e.footage.from)} – ${esc(e.footage.to)}` : '',
     `<code>${esc(e.exportId ?? '')}</code>`, `clip <code>${esc(e.clipSha256 ?? '')}</code><br>segments (Merkle) <code>${esc(e.merkleRoot ?? '')}</code>${e.manifestSha256 ? `<br>manifest <code>${esc(e.manifestSha256)}</code>` : ''}`])).join('');
   return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>Route report ${esc(r.case.caseNo)}</title>
-<style>body{font:13px/1.45 system-ui,"Noto Sans CJK SC",sans-serif;margin:24px;color:#222}table{border-collapse:collapse;width:100%;margin:8px 0 20px}
-td,th{border:1px solid #ccc;padding:4px 6px;vertical-align:top;text-align:left}h1{font-size:20px}h2{font-size:15px;margin-top:22px}
-code{font-size:11px}@media print{body{margin:10mm}section{break-inside:avoid}}</style></head><body>
+<style>${REPORT_CSS}</style></head><body>
 <h1>循线追踪报告 Route report — ${esc(r.case.caseNo)}</h1>
 <p>${esc(r.case.title)} · ${esc(r.case.ownerStation.name)} · status ${esc(r.case.status)} · opened ${esc(r.case.openedAt)}<br>
 Generated ${esc(r.generatedAt)} by ${esc(r.generatedBy.username)}</p>
@@ -128,6 +134,6 @@ Generated ${esc(r.generatedAt)} by ${esc(r.generatedBy.username)}</p>
 <section><h2>Evidence clips</h2><table><tr><th>exported</th><th>camera</th><th>footage</th><th>export</th><th>SHA-256</th></tr>${evidence}</table></section>
 <section><h2>Signature</h2><p>EdDSA (Ed25519), key <code>${esc(doc.signature.kid)}</code>; SHA-256 of the canonical JSON <code>${esc(doc.signature.sha256)}</code>.
 Verify the JSON (<code>report.json</code>) against the gateway's public keys (<code>/api/v1/play-tokens/jwks</code>).</p>
-<p><code style="word-break:break-all">${esc(doc.signature.jws)}</code></p></section>
+<p><code class="jws">${esc(doc.signature.jws)}</code></p></section>
 </body></html>`;
 }
