@@ -59,6 +59,38 @@ describe('the sightings list carries its cameras', () => {
   });
 });
 
+describe('footage windows stay inside the case', () => {
+  it('a sighting just after the incident gives windows from the incident on, and request all takes them', async () => {
+    const openedAt = new Date(Date.now() - 3 * HOUR);
+    const c = await call('shouzhang.investigator', 'POST', '/cases', { caseNo: 'YG-VIEW-0003', title: '窗口', openedAt: openedAt.toISOString() });
+    const caseId = c.body.id as string;
+    const own2 = await insertTestCamera(t.gw, { stationCode: '37152101', ownerClass: 'police', lat: 35.951, lon: 115.885 });
+    const s = await call('shouzhang.investigator', 'POST', `/cases/${caseId}/sightings`, { cameraId: own2, seenAt: new Date(openedAt.getTime() + 5 * 60_000).toISOString(), confidence: 0.9 });
+    expect(s.status).toBe(201);
+    const r = await call('shouzhang.investigator', 'POST', `/cases/${caseId}/reachable`, { from: { sightingId: s.body.id }, mode: 'car', minutes: 30, direction: 'after', slackMinutes: 15 });
+    expect(r.status).toBe(200);
+    const bridge = (r.body.cameras as Array<{ cameraId: string; footage: { from: string; to: string }; arrivalAt: string }>).find((x) => x.cameraId === partner)!;
+    // arrival a few minutes after the sighting, minus 15 minutes of slack, would start before the incident
+    expect(Date.parse(bridge.arrivalAt) - 15 * 60_000).toBeLessThan(openedAt.getTime());
+    expect(bridge.footage.from).toBe(openedAt.toISOString());
+    expect(Date.parse(bridge.footage.to)).toBe(Date.parse(bridge.arrivalAt) + 15 * 60_000);
+
+    // a window sent reaching back before the case is asked for from the case's opening, not refused
+    const req = await call('shouzhang.investigator', 'POST', `/cases/${caseId}/requests`, {
+      cameras: [{ cameraId: partner, from: new Date(openedAt.getTime() - 10 * 60_000).toISOString(), to: bridge.footage.to }], reason: '跨县追踪', actions: ['playback'],
+    });
+    expect(req.status).toBe(200);
+    expect(req.body.cameras[0]).toMatchObject({ cameraId: partner, outcome: 'created' });
+    expect(req.body.requests[0].footage.from).toBe(openedAt.toISOString());
+    // wholly before the case: refused
+    const before = await call('shouzhang.investigator', 'POST', `/cases/${caseId}/requests`, {
+      cameras: [{ cameraId: partner, from: new Date(openedAt.getTime() - HOUR).toISOString(), to: new Date(openedAt.getTime() - 30 * 60_000).toISOString() }], reason: '跨县追踪', actions: ['playback'],
+    });
+    expect(before.status).toBe(400);
+    expect(before.body.error.code).toBe('time_out_of_range');
+  });
+});
+
 describe('the route report page under the viewer CSP', () => {
   it('has one style block, allowed by hash in the viewer CSP, and no style attributes', async () => {
     const c = await call('shouzhang.investigator', 'POST', '/cases', { caseNo: 'YG-VIEW-0002', title: '报告', openedAt: new Date(Date.now() - HOUR).toISOString() });

@@ -45,6 +45,7 @@ function Workspace({ caseId, onBack }: { caseId: string; onBack: () => void }) {
   const reachParams = readReach(q);
   const [info, setInfo] = useState<{ case: Case; members: Member[] } | null>(null);
   const [route, setRoute] = useState<Route>({ items: [], cameras: [] });
+  const [routeLoaded, setRouteLoaded] = useState(false);
   const [timeline, setTimeline] = useState<Timeline | null>(null);
   const [grants, setGrants] = useState<Grant[]>([]);
   const [mine, setMine] = useState<Camera[]>([]);
@@ -66,7 +67,7 @@ function Workspace({ caseId, onBack }: { caseId: string; onBack: () => void }) {
   };
 
   const loadCase = () => api('get', '/api/v1/cases/{id}', { params: { id: caseId } }).then((r) => setInfo({ case: r.case, members: r.members }), setError);
-  const loadRoute = () => api('get', '/api/v1/cases/{id}/sightings', { params: { id: caseId } }).then(setRoute, setError);
+  const loadRoute = () => api('get', '/api/v1/cases/{id}/sightings', { params: { id: caseId } }).then((r) => { setRoute(r); setRouteLoaded(true); }, setError);
   const loadTimeline = () => api('get', '/api/v1/cases/{id}/timeline', { params: { id: caseId } }).then(setTimeline, () => undefined);
   const loadGrants = (caseNo: string) => api('get', '/api/v1/grants', { query: { view: 'mine' } })
     .then((r) => setGrants(r.items.filter((g) => g.caseNo === caseNo)), () => undefined);
@@ -129,6 +130,8 @@ function Workspace({ caseId, onBack }: { caseId: string; onBack: () => void }) {
 
   const ownName = shell.me.stationId ? shell.jurisdictions.get(shell.me.stationId)?.name : undefined;
   const ownRings = useMemo(() => shapes.find((sh) => sh.kind === 'station' && sh.name === ownName)?.rings ?? [], [shapes, ownName]);
+  // the view opens on the route as it was loaded (or the own station); adding a sighting never moves it
+  const fitRings = useMemo(() => (route.cameras.length ? [route.cameras.map((x) => [x.lon, x.lat])] : ownRings), [routeLoaded, ownRings]);
   const marked = useMemo(() => shapes.map((sh) => (sh.kind === 'station' && sh.name === ownName ? { ...sh, own: true } : sh)), [shapes, ownName]);
   const c = info?.case ?? null;
   const isOpen = c?.status === 'open';
@@ -174,7 +177,7 @@ function Workspace({ caseId, onBack }: { caseId: string; onBack: () => void }) {
           </div>
           <CanvasMap points={points} shapes={marked} tileUrl={shell.viewerConfig.tileUrl} mode="pick" area={reachArea}
             selected={picked ? new Set([picked.id]) : undefined} onPick={pick} onMapClick={clickMap} overlay={overlay}
-            fitKey={`${mine.length > 0}-${shapes.length > 0}-${route.cameras.length > 0}`} fitRings={ownRings} />
+            fitKey={`${mine.length > 0}-${shapes.length > 0}-${routeLoaded}`} fitRings={fitRings} />
           <div class="map-legend small">
             <span><i class="swatch route" />{t('tracing.legendRoute')}</span>
             <span><i class="swatch reach-ok" />{t('tracing.legendViewable')}</span>
