@@ -155,9 +155,25 @@ describe.skipIf(!haveBrowser)(`the route-tracing workspace in Chromium (needs ${
     await chengguan.locator('[data-testid=station-grants] [data-testid=grant][data-state=approved]').waitFor({ timeout: 15_000 });
     expect(await chengguan.locator('[data-testid=to-playback]').count()).toBe(1);
     await expect.poll(() => investigator.locator('[data-testid=timeline] .tl-window.grant-approved').count()).toBeGreaterThan(0);
-    await investigator.evaluate(() => (window as unknown as MapHook).shouwangMap.setView({ lon: 115.878, lat: 35.954, zoom: 14 }));
-    await investigator.waitForTimeout(200);
+    // the picture for the README: the whole sidebar from the case down to the approved grants
+    await investigator.setViewportSize({ width: 1440, height: 1300 });
+    await investigator.evaluate(() => document.querySelector('.tracing-side')?.scrollTo(0, 0));
+    await investigator.evaluate(() => (window as unknown as MapHook).shouwangMap.setView({ lon: 115.879, lat: 35.9545, zoom: 14.5 }));
+    await investigator.waitForTimeout(300);
     await shot(investigator, 'tracing');
+    await investigator.setViewportSize({ width: 1440, height: 900 });
+  });
+
+  it('invites a partner investigator; a station without an agreement is refused in words', async () => {
+    await investigator.click('[data-tab=members]');
+    await investigator.fill('[data-testid=members] input[name=invite]', 'lize.investigator');
+    await investigator.click('[data-testid=members] button[type=submit]');
+    const err = investigator.locator('[data-testid=members] [role=alert]');
+    await err.waitFor();
+    expect(await err.getAttribute('data-code')).toBe('no_agreement');
+    await investigator.fill('[data-testid=members] input[name=invite]', 'chengguan.investigator');
+    await investigator.click('[data-testid=members] button[type=submit]');
+    await expect.poll(() => investigator.textContent('[data-testid=members] table')).toContain('chengguan.investigator');
   });
 
   it('opens the route report (styled under the viewer CSP) and verifies it, and a changed copy fails', async () => {

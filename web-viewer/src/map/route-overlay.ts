@@ -39,7 +39,7 @@ export function drawRoute(input: RouteOverlayInput) {
       const key = `${Math.round(x)},${Math.round(y)}`;
       const k = seen.get(key) ?? 0;
       seen.set(key, k + 1);
-      return { id: s.id, x: x + k * 16, y: y - 16 - k * 4, cx: x, cy: y };
+      return { id: s.id, x: x + 15 + k * 18, y: y + 14, cx: x, cy: y };
     });
     if (pts.length > 1) {
       ctx.beginPath();
@@ -61,10 +61,10 @@ export function drawRoute(input: RouteOverlayInput) {
     ctx.font = 'bold 12px system-ui, sans-serif';
     ctx.textAlign = 'center';
     pts.forEach((p, i) => {
-      // a pin above the camera, so the camera dot stays clickable
+      // a pin beside the camera (its name is above it), so the camera dot stays readable and clickable
       ctx.beginPath();
-      ctx.moveTo(p.cx, p.cy - 4);
-      ctx.lineTo(p.x, p.y + 8);
+      ctx.moveTo(p.cx, p.cy);
+      ctx.lineTo(p.x, p.y);
       ctx.strokeStyle = ROUTE;
       ctx.lineWidth = 2;
       ctx.stroke();

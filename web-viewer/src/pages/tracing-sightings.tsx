@@ -56,6 +56,7 @@ export function SightingForm({ caseId, camera, editing, defaultAt, onSaved, onCa
           params: { id: caseId },
           body: { cameraId: camera.id, seenAt, note, confidence, ...(still ? { snapshot: await stillOf(camera.id) } : {}) },
         });
+      if (!editing) { setNote(''); setStill(false); }
       onSaved(s);
     } catch (err) {
       setError(err);
