@@ -164,6 +164,19 @@ describe.skipIf(!haveBrowser)(`the route-tracing workspace in Chromium (needs ${
     await investigator.setViewportSize({ width: 1440, height: 900 });
   });
 
+  it('finds the cameras along the route between the sightings (corridor); the search is in the URL', async () => {
+    await investigator.click('[data-tab=reach]');
+    await investigator.click('[data-testid=reach-form] [data-kind=corridor]');
+    await investigator.fill('[data-testid=reach-form] input[name=widthM]', '500');
+    await investigator.click('[data-testid=reach-search]');
+    await expect.poll(() => new URL(investigator.url()).searchParams.get('kind')).toBe('corridor');
+    const results = investigator.locator('[data-testid=reach-results]');
+    await expect.poll(() => results.textContent()).toContain('500 米宽');
+    // both Shouzhang cameras lie on the route; the Chengguan ones, a kilometre west, do not
+    expect(await results.locator(`tr[data-camera="${cam.zhangqiu}"]`).count()).toBe(1);
+    expect(await results.locator(`tr[data-camera="${cam.bridge}"]`).count()).toBe(0);
+  });
+
   it('invites a partner investigator; a station without an agreement is refused in words', async () => {
     await investigator.click('[data-tab=members]');
     await investigator.fill('[data-testid=members] input[name=invite]', 'lize.investigator');
@@ -199,6 +212,17 @@ describe.skipIf(!haveBrowser)(`the route-tracing workspace in Chromium (needs ${
     expect(await investigator.textContent('[data-testid=report-verdict]')).toContain('签名与内容不符');
   });
 
+  it('the case owner closes the case: it becomes read only', async () => {
+    await investigator.click('[data-tab=members]');
+    await investigator.fill('[data-testid=members] input[name=closeReason]', '嫌疑人已抓获，移交起诉');
+    await investigator.click('[data-testid=members] .close-case button[type=submit]');
+    await investigator.waitForSelector('[data-testid=case-closed]');
+    expect(await investigator.textContent('.case-head')).toContain('已结案');
+    await investigator.click('[data-tab=route]');
+    expect(await investigator.locator('[data-testid=sighting-form]').count()).toBe(0);
+    expect(await investigator.locator('[data-testid=sightings] button', { hasText: '删除' }).count()).toBe(0);
+  });
+
   it('an expired session returns to the same case and tab after logging in again', async () => {
     const at = investigator.url();
     await investigator.evaluate(() => fetch('/api/v1/auth/logout', { method: 'POST', headers: { authorization: `Bearer ${localStorage.getItem('shouwang.session')}` } }));
@@ -206,7 +230,8 @@ describe.skipIf(!haveBrowser)(`the route-tracing workspace in Chromium (needs ${
     await investigator.fill('input[name=username]', 'shouzhang.investigator');
     await investigator.fill('input[name=password]', 'shouwang-demo');
     await investigator.click('button[type=submit]');
-    await investigator.waitForSelector('[data-testid=report-panel]');
+    await investigator.waitForSelector('[data-testid=sightings]');
     expect(investigator.url()).toBe(at);
+    expect(new URL(at).searchParams.get('tab')).toBe('route');
   });
 });

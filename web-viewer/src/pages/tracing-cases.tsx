@@ -73,9 +73,11 @@ export function CasesView({ onOpen }: { onOpen: (id: string) => void }) {
   );
 }
 
-export function MembersPanel({ c, members, onChange }: { c: Case; members: Member[]; onChange: (m: Member[]) => void }) {
+export function MembersPanel({ c, members, onChange, onClosed }: { c: Case; members: Member[]; onChange: (m: Member[]) => void; onClosed: (c: Case) => void }) {
   const shell = useShell();
   const [username, setUsername] = useState('');
+  const [why, setWhy] = useState('');
+  const [closed, setClosed] = useState<number | null>(null);
   const [error, setError] = useState<unknown>(null);
   const me = shell.me.user.id;
   const owner = members.some((m) => m.userId === me && m.role === 'owner')
@@ -95,6 +97,17 @@ export function MembersPanel({ c, members, onChange }: { c: Case; members: Membe
     setError(null);
     try {
       onChange((await api('delete', '/api/v1/cases/{id}/members/{userId}', { params: { id: c.id, userId } })).members);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const close = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      const r = await api('post', '/api/v1/cases/{id}/close', { params: { id: c.id }, body: { reason: why.trim() } });
+      setClosed(r.holdsReleased);
+      onClosed(r.case);
     } catch (err) {
       setError(err);
     }
@@ -121,6 +134,15 @@ export function MembersPanel({ c, members, onChange }: { c: Case; members: Membe
       )}
       <p class="muted small">{t('tracing.membersHint')}</p>
       <ErrorLine error={error} />
+      {owner && c.status === 'open' && (
+        <form class="card form close-case" onSubmit={close}>
+          <h4>{t('tracing.closeCase')}</h4>
+          <p class="muted small">{t('tracing.closeHint')}</p>
+          <label>{t('tracing.closeReason')}<input name="closeReason" value={why} onInput={(e) => setWhy(e.currentTarget.value)} required maxLength={2000} /></label>
+          <div class="actions"><button type="submit" class="danger" disabled={!why.trim()}>{t('tracing.closeCase')}</button></div>
+        </form>
+      )}
+      {closed !== null && <p class="banner ok" data-testid="case-closed">{t('tracing.closedDone', { n: closed })}</p>}
     </div>
   );
 }

@@ -11,6 +11,48 @@ export type Reach = ApiResponse<'/api/v1/cases/{id}/reachable', 'post'>;
 export type ReachBody = ApiBody<'/api/v1/cases/{id}/reachable', 'post'>;
 export type ReachCamera = Reach['cameras'][number];
 export type CaseRequests = ApiResponse<'/api/v1/cases/{id}/requests', 'post'>;
+export type Corridor = ApiResponse<'/api/v1/cases/{id}/corridor', 'post'>;
+
+/** A search for cameras: reachable from one sighting, or along the route through all of them. */
+export type SearchParams =
+  | { kind: 'reach'; from: string; mode: TravelMode; minutes: number; direction: 'after' | 'before' }
+  | { kind: 'corridor'; mode: TravelMode; widthM: number };
+
+/** What either search found, as the results panel and the map show it. */
+export interface Finding {
+  params: SearchParams;
+  cameras: ReachCamera[];
+  capped: boolean;
+  cap: number;
+  /** The reach circle (reachable searches only). */
+  circle: { lat: number; lon: number; radiusM: number } | null;
+}
+
+export function fromReach(params: SearchParams, r: Reach): Finding {
+  return { params, cameras: r.cameras, capped: r.capped, cap: r.cap, circle: { lat: r.origin.lat, lon: r.origin.lon, radiusM: r.radiusM } };
+}
+export function fromCorridor(params: SearchParams, r: Corridor): Finding {
+  return { params, cameras: r.cameras, capped: r.capped, cap: r.cap, circle: null };
+}
+
+export function readSearch(q: URLSearchParams): SearchParams | null {
+  const mode = q.get('mode') as TravelMode | null;
+  if (!mode || !TRAVEL_MODES.includes(mode)) return null;
+  if (q.get('kind') === 'corridor') {
+    const widthM = Number(q.get('w'));
+    return widthM >= 10 ? { kind: 'corridor', mode, widthM } : null;
+  }
+  const from = q.get('from');
+  const minutes = Number(q.get('min'));
+  if (!from || !(minutes > 0)) return null;
+  return { kind: 'reach', from, mode, minutes, direction: q.get('dir') === 'before' ? 'before' : 'after' };
+}
+
+export function searchQuery(p: SearchParams): Record<string, string | null> {
+  return p.kind === 'corridor'
+    ? { kind: 'corridor', mode: p.mode, w: String(p.widthM), from: null, min: null, dir: null }
+    : { kind: null, mode: p.mode, from: p.from, min: String(p.minutes), dir: p.direction, w: null };
+}
 
 export const TRAVEL_MODES = ['foot', 'ebike', 'car'] as const;
 export type TravelMode = (typeof TRAVEL_MODES)[number];

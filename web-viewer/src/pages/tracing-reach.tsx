@@ -11,43 +11,57 @@ import { rememberNames } from '../camera-names.ts';
 import { GrantCard } from './grant-card.tsx';
 import {
   byStation, hull, REQUEST_ACTIONS, TRAVEL_MODES,
-  type Case, type CaseRequests, type Reach, type ReachCamera, type Sighting, type StationGroup, type TravelMode,
+  type Case, type CaseRequests, type Finding, type ReachCamera, type SearchParams, type Sighting, type StationGroup, type TravelMode,
 } from './tracing-model.ts';
 
-export interface ReachParams { from: string; mode: TravelMode; minutes: number; direction: 'after' | 'before' }
-
 export function ReachForm({ sightings, names, params, busy, onSearch }: {
-  sightings: Sighting[]; names: Map<string, string>; params: ReachParams | null; busy: boolean; onSearch: (p: ReachParams) => void;
+  sightings: Sighting[]; names: Map<string, string>; params: SearchParams | null; busy: boolean; onSearch: (p: SearchParams) => void;
 }) {
   const last = sightings[sightings.length - 1];
-  const [from, setFrom] = useState(params?.from ?? last?.id ?? '');
+  const [kind, setKind] = useState<SearchParams['kind']>(params?.kind ?? 'reach');
+  const [from, setFrom] = useState(params?.kind === 'reach' ? params.from : last?.id ?? '');
   const [mode, setMode] = useState<TravelMode>(params?.mode ?? 'car');
-  const [minutes, setMinutes] = useState(params?.minutes ?? 60);
-  const [direction, setDirection] = useState<'after' | 'before'>(params?.direction ?? 'after');
+  const [minutes, setMinutes] = useState(params?.kind === 'reach' ? params.minutes : 60);
+  const [direction, setDirection] = useState<'after' | 'before'>(params?.kind === 'reach' ? params.direction : 'after');
+  const [widthM, setWidthM] = useState(params?.kind === 'corridor' ? params.widthM : 300);
   useEffect(() => { if (!sightings.some((s) => s.id === from) && last) setFrom(last.id); }, [sightings]);
   if (!sightings.length) return <p class="empty small">{t('tracing.reachNeedsSighting')}</p>;
+  const submit = (e: Event) => {
+    e.preventDefault();
+    onSearch(kind === 'corridor' ? { kind, mode, widthM } : { kind, from, mode, minutes, direction });
+  };
   return (
-    <form class="reach-form" data-testid="reach-form" onSubmit={(e) => { e.preventDefault(); onSearch({ from, mode, minutes, direction }); }}>
-      <label>{t('tracing.reachFrom')}
-        <select name="from" value={from} onChange={(e) => setFrom(e.currentTarget.value)}>
-          {sightings.map((s, i) => <option key={s.id} value={s.id}>{`${i + 1}. ${fmtTime(s.seenAt)} · ${names.get(s.cameraId) ?? s.cameraId.slice(0, 8)}`}</option>)}
-        </select>
-      </label>
+    <form class="reach-form" data-testid="reach-form" onSubmit={submit}>
+      <div class="segmented">
+        <button type="button" class={kind === 'reach' ? 'active' : ''} data-kind="reach" onClick={() => setKind('reach')}>{t('tracing.kind.reach')}</button>
+        <button type="button" class={kind === 'corridor' ? 'active' : ''} data-kind="corridor" disabled={sightings.length < 2} onClick={() => setKind('corridor')}>{t('tracing.kind.corridor')}</button>
+      </div>
+      {kind === 'reach' ? (
+        <label>{t('tracing.reachFrom')}
+          <select name="from" value={from} onChange={(e) => setFrom(e.currentTarget.value)}>
+            {sightings.map((s, i) => <option key={s.id} value={s.id}>{`${i + 1}. ${fmtTime(s.seenAt)} · ${names.get(s.cameraId) ?? s.cameraId.slice(0, 8)}`}</option>)}
+          </select>
+        </label>
+      ) : <p class="small muted">{t('tracing.corridorHint', { n: sightings.length })}</p>}
       <div class="row">
         <label>{t('tracing.mode')}
           <select name="mode" value={mode} onChange={(e) => setMode(e.currentTarget.value as TravelMode)}>
             {TRAVEL_MODES.map((m) => <option key={m} value={m}>{t(`tracing.mode.${m}` as MessageKey)}</option>)}
           </select>
         </label>
-        <label>{t('tracing.minutes')}<input name="minutes" type="number" min={1} max={360} value={minutes} onInput={(e) => setMinutes(Math.max(1, Number(e.currentTarget.value) || 60))} /></label>
-        <label>{t('tracing.direction')}
-          <select name="direction" value={direction} onChange={(e) => setDirection(e.currentTarget.value as 'after' | 'before')}>
-            <option value="after">{t('tracing.direction.after')}</option>
-            <option value="before">{t('tracing.direction.before')}</option>
-          </select>
-        </label>
+        {kind === 'reach' ? (
+          <>
+            <label>{t('tracing.minutes')}<input name="minutes" type="number" min={1} max={360} value={minutes} onInput={(e) => setMinutes(Math.max(1, Number(e.currentTarget.value) || 60))} /></label>
+            <label>{t('tracing.direction')}
+              <select name="direction" value={direction} onChange={(e) => setDirection(e.currentTarget.value as 'after' | 'before')}>
+                <option value="after">{t('tracing.direction.after')}</option>
+                <option value="before">{t('tracing.direction.before')}</option>
+              </select>
+            </label>
+          </>
+        ) : <label>{t('tracing.corridorWidth')}<input name="widthM" type="number" min={10} max={2000} step={10} value={widthM} onInput={(e) => setWidthM(Math.max(10, Number(e.currentTarget.value) || 300))} /></label>}
       </div>
-      <button type="submit" class="primary" disabled={busy || !from} data-testid="reach-search">{t('tracing.findReachable')}</button>
+      <button type="submit" class="primary" disabled={busy || (kind === 'reach' && !from)} data-testid="reach-search">{t(kind === 'reach' ? 'tracing.findReachable' : 'tracing.findCorridor')}</button>
     </form>
   );
 }
@@ -183,17 +197,21 @@ export function GrantLinks({ grants }: { grants: Grant[] }) {
   );
 }
 
-export function ReachResults({ c, reach, grants, focused, onFocus, onRequested }: {
-  c: Case; reach: Reach; grants: Grant[]; focused: string | null; onFocus: (id: string) => void; onRequested: () => void;
+export function ReachResults({ c, finding, grants, focused, onFocus, onRequested }: {
+  c: Case; finding: Finding; grants: Grant[]; focused: string | null; onFocus: (id: string) => void; onRequested: () => void;
 }) {
   const [reason, setReason] = useState(c.title);
-  const groups = useMemo(() => byStation(reach.cameras), [reach]);
+  const groups = useMemo(() => byStation(finding.cameras), [finding]);
+  const p = finding.params;
+  const mode = t(`tracing.mode.${p.mode}` as MessageKey);
   return (
     <div class="reach-results" data-testid="reach-results">
       <p class="small">
-        {t('tracing.reachSummary', { n: reach.cameras.length, km: (reach.radiusM / 1000).toFixed(1), mode: t(`tracing.mode.${reach.mode}` as MessageKey), minutes: reach.minutes, stations: groups.length })}
+        {p.kind === 'reach'
+          ? t('tracing.reachSummary', { n: finding.cameras.length, km: ((finding.circle?.radiusM ?? 0) / 1000).toFixed(1), mode, minutes: p.minutes, stations: groups.length })
+          : t('tracing.corridorSummary', { n: finding.cameras.length, width: p.widthM, mode, stations: groups.length })}
       </p>
-      {reach.capped && <p class="banner warn small">{t('tracing.capped', { n: reach.cap })}</p>}
+      {finding.capped && <p class="banner warn small">{t('tracing.capped', { n: finding.cap })}</p>}
       {groups.some((g) => !g.own) && (
         <label>{t('tracing.reason')}<textarea name="reason" rows={2} maxLength={2000} value={reason} onInput={(e) => setReason(e.currentTarget.value)} /></label>
       )}

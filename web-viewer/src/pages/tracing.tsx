@@ -14,21 +14,16 @@ import { ErrorLine } from '../ui.tsx';
 import { GrantCard } from './grant-card.tsx';
 import { CasesView, MembersPanel } from './tracing-cases.tsx';
 import { SightingForm, SightingList, type PickedCamera } from './tracing-sightings.tsx';
-import { GrantLinks, ReachForm, ReachResults, type ReachParams } from './tracing-reach.tsx';
+import { GrantLinks, ReachForm, ReachResults } from './tracing-reach.tsx';
 import { ReportPanel } from './tracing-report.tsx';
 import { TimelineStrip } from './tracing-timeline.tsx';
-import { nearM, TABS, TRAVEL_MODES, type Case, type Member, type Reach, type Route, type Sighting, type Tab, type Timeline, type TravelMode } from './tracing-model.ts';
+import {
+  fromCorridor, fromReach, nearM, readSearch, searchQuery, TABS,
+  type Case, type Finding, type Member, type Route, type Sighting, type Tab, type Timeline,
+} from './tracing-model.ts';
 
 /** A click this close to a camera (metres) marks it. */
 const CLICK_RADIUS_M = 400;
-
-function readReach(q: URLSearchParams): ReachParams | null {
-  const from = q.get('from');
-  const mode = q.get('mode') as TravelMode | null;
-  const minutes = Number(q.get('min'));
-  if (!from || !mode || !TRAVEL_MODES.includes(mode) || !(minutes > 0)) return null;
-  return { from, mode, minutes, direction: q.get('dir') === 'before' ? 'before' : 'after' };
-}
 
 export function TracingPage() {
   const shell = useShell();
@@ -42,7 +37,7 @@ function Workspace({ caseId, onBack }: { caseId: string; onBack: () => void }) {
   const shell = useShell();
   const q = shell.query;
   const tab: Tab = (TABS as readonly string[]).includes(q.get('tab') ?? '') ? q.get('tab') as Tab : 'route';
-  const reachParams = readReach(q);
+  const search = readSearch(q);
   const [info, setInfo] = useState<{ case: Case; members: Member[] } | null>(null);
   const [route, setRoute] = useState<Route>({ items: [], cameras: [] });
   const [routeLoaded, setRouteLoaded] = useState(false);
@@ -50,7 +45,7 @@ function Workspace({ caseId, onBack }: { caseId: string; onBack: () => void }) {
   const [grants, setGrants] = useState<Grant[]>([]);
   const [mine, setMine] = useState<Camera[]>([]);
   const [shapes, setShapes] = useState<MapShape[]>([]);
-  const [reach, setReach] = useState<Reach | null>(null);
+  const [reach, setReach] = useState<Finding | null>(null);
   const [reachBusy, setReachBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [reachError, setReachError] = useState<unknown>(null);
@@ -89,18 +84,20 @@ function Workspace({ caseId, onBack }: { caseId: string; onBack: () => void }) {
     });
   }, [caseNo]);
 
-  // the reachable search in the URL runs again after a reload
-  const reachKey = reachParams ? JSON.stringify(reachParams) : '';
+  // the search in the URL runs again after a reload
+  const searchKey = search ? JSON.stringify(search) : '';
   useEffect(() => {
-    if (!reachParams) { setReach(null); return; }
+    if (!search) { setReach(null); return; }
     let live = true;
     setReachBusy(true);
     setReachError(null);
-    api('post', '/api/v1/cases/{id}/reachable', { params: { id: caseId }, body: { from: { sightingId: reachParams.from }, mode: reachParams.mode, minutes: reachParams.minutes, direction: reachParams.direction } })
-      .then((r) => { if (live) setReach(r); }, (e: unknown) => { if (live) { setReach(null); setReachError(e); } })
+    const found: Promise<Finding> = search.kind === 'reach'
+      ? api('post', '/api/v1/cases/{id}/reachable', { params: { id: caseId }, body: { from: { sightingId: search.from }, mode: search.mode, minutes: search.minutes, direction: search.direction } }).then((r) => fromReach(search, r))
+      : api('post', '/api/v1/cases/{id}/corridor', { params: { id: caseId }, body: { useSightings: true, widthM: search.widthM, mode: search.mode } }).then((r) => fromCorridor(search, r));
+    found.then((r) => { if (live) setReach(r); }, (e: unknown) => { if (live) { setReach(null); setReachError(e); } })
       .finally(() => { if (live) setReachBusy(false); });
     return () => { live = false; };
-  }, [reachKey, caseId]);
+  }, [searchKey, caseId]);
 
   // what the map knows about each camera: my own, the route's, the reachable ones
   const known = useMemo(() => {
@@ -123,7 +120,7 @@ function Workspace({ caseId, onBack }: { caseId: string; onBack: () => void }) {
   const overlay = useMemo(() => drawRoute({
     route: route.items.map((s) => ({ id: s.id, at: known.get(s.cameraId) ?? null })),
     reach: (reach?.cameras ?? []).map((c) => ({ lat: c.lat, lon: c.lon, canView: c.access.canView, focused: c.cameraId === focused })),
-    origin: reach ? { lat: reach.origin.lat, lon: reach.origin.lon } : null,
+    origin: reach?.circle ? { lat: reach.circle.lat, lon: reach.circle.lon } : null,
     selected,
     picked: picked ? known.get(picked.id) ?? null : null,
   }), [route, reach, known, selected, focused, picked]);
@@ -162,7 +159,7 @@ function Workspace({ caseId, onBack }: { caseId: string; onBack: () => void }) {
     void loadTimeline();
   };
   const defaultAt = route.items.length ? route.items[route.items.length - 1]!.seenAt : (c?.openedAt ?? new Date().toISOString());
-  const reachArea = reach ? { near: { lat: reach.origin.lat, lon: reach.origin.lon, radiusM: reach.radiusM } } : null;
+  const reachArea = reach?.circle ? { near: reach.circle } : null;
 
   if (!c) {
     return <div class="tracing-cases"><ErrorLine error={error} />{!error && <div class="loading">{t('common.loading')}</div>}<button onClick={onBack}>{t('tracing.backToCases')}</button></div>;
@@ -215,11 +212,10 @@ function Workspace({ caseId, onBack }: { caseId: string; onBack: () => void }) {
         )}
         {tab === 'reach' && (
           <>
-            <ReachForm sightings={route.items} names={names} params={reachParams} busy={reachBusy}
-              onSearch={(p) => setQuery({ from: p.from, mode: p.mode, min: String(p.minutes), dir: p.direction })} />
+            <ReachForm sightings={route.items} names={names} params={search} busy={reachBusy} onSearch={(p) => setQuery(searchQuery(p))} />
             <ErrorLine error={reachError} />
             {reachBusy && <p class="muted small">{t('common.loading')}</p>}
-            {reach && <ReachResults c={c} reach={reach} grants={grants} focused={focused} onFocus={setFocused} onRequested={() => { void loadGrants(c.caseNo); void loadTimeline(); }} />}
+            {reach && <ReachResults c={c} finding={reach} grants={grants} focused={focused} onFocus={setFocused} onRequested={() => { void loadGrants(c.caseNo); void loadTimeline(); }} />}
           </>
         )}
         {tab === 'grants' && (
@@ -228,7 +224,7 @@ function Workspace({ caseId, onBack }: { caseId: string; onBack: () => void }) {
             <GrantLinks grants={grants} />
           </div>
         )}
-        {tab === 'members' && <MembersPanel c={c} members={info!.members} onChange={(m) => setInfo({ case: c, members: m })} />}
+        {tab === 'members' && <MembersPanel c={c} members={info!.members} onChange={(m) => setInfo({ case: c, members: m })} onClosed={(x) => setInfo({ case: x, members: info!.members })} />}
         {tab === 'report' && <ReportPanel c={c} />}
       </aside>
     </div>
