@@ -1,7 +1,7 @@
 // Sightings: marked by clicking a camera on the map (time, note, confidence, optionally the camera's current
 // still taken through the media edge), listed in time order in Beijing time, edited with history, deleted.
 import { useEffect, useState } from 'preact/hooks';
-import { api, rawCall, urlOf } from '../api/client.ts';
+import { api, ApiError, rawCall, urlOf } from '../api/client.ts';
 import { stationName, useShell } from '../context.ts';
 import { t, type MessageKey } from '../i18n/index.ts';
 import { fmtTime, fromLocalInput, toLocalInput } from '../time.ts';
@@ -15,7 +15,12 @@ const confidenceKey = (c: number): MessageKey => (c >= 0.75 ? 'tracing.confidenc
 
 async function stillOf(cameraId: string): Promise<{ playToken: string; jpegBase64: string }> {
   const tok = await api('post', '/api/v1/play-tokens', { body: { cameraId, action: 'snapshot' } }) as unknown as { token: string };
-  const res = await rawCall('get', urlOf(`/media/snapshot/${cameraId}.jpg`, {}, { token: tok.token }));
+  // the play token alone: the media edge would take a session bearer header for the token (and a 401 would end the session)
+  const res = await fetch(urlOf(`/media/snapshot/${cameraId}.jpg`, {}, { token: tok.token }));
+  if (!res.ok) {
+    const body = await res.json().catch(() => null) as { error?: { code?: string; message?: string } } | null;
+    throw new ApiError(res.status, body?.error?.code ?? 'camera_unavailable', body?.error?.message ?? res.statusText);
+  }
   const bytes = new Uint8Array(await res.arrayBuffer());
   let bin = '';
   for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
