@@ -233,5 +233,11 @@ describe.skipIf(!haveBrowser)(`the route-tracing workspace in Chromium (needs ${
     await investigator.waitForSelector('[data-testid=sightings]');
     expect(investigator.url()).toBe(at);
     expect(new URL(at).searchParams.get('tab')).toBe('route');
+    // and in English
+    await investigator.click('[data-testid=lang]');
+    expect(await investigator.textContent('.tracing-side .tabs')).toContain('Reachable');
+    expect(await investigator.textContent('[data-testid=sightings]')).toContain('min later');
+    await shot(investigator, 'tracing-en');
+    await investigator.click('[data-testid=lang]');
   });
 });

@@ -36,7 +36,7 @@ export function TimelineStrip({ timeline, order, names, selected, onSelect }: {
         ))}
       </div>
       <div class="tl-axis">
-        <span class="tl-name muted small">{t('common.tz')}</span>
+        <span class="tl-name muted small">{t('tracing.tzAxis')}</span>
         <span class="tl-track">
           {ticks.map((iso, i) => <span key={iso} class={`tl-tick ${i === 0 ? 'first' : i === ticks.length - 1 ? 'last' : ''}`} style={{ left: `${pct(iso)}%` }}>{fmtTime(iso).slice(-8, -3)}</span>)}
         </span>
