@@ -84,37 +84,38 @@ describe.skipIf(!haveBrowser)(`the route-tracing workspace in Chromium (needs ${
     await investigator.waitForTimeout(300);
     await investigator.evaluate(() => (window as unknown as MapHook).shouwangMap.setView({ lon: 115.882, lat: 35.952, zoom: 14 }));
     await investigator.waitForTimeout(200);
-    await clickCamera(investigator, where.g220);
-    await expect.poll(() => investigator.textContent('[data-testid=sighting-camera]')).toContain('寿张 G220 台前桥东');
+    await clickCamera(investigator, where.zhangqiu);
+    await expect.poll(() => investigator.textContent('[data-testid=sighting-camera]')).toContain('寿张 张秋路口');
     await investigator.fill('[data-testid=sighting-form] input[name=seenAt]', local(t0 + 5 * 60_000));
-    await investigator.fill('[data-testid=sighting-form] textarea[name=note]', '白色轿车由东向西驶上黄河大桥');
+    await investigator.fill('[data-testid=sighting-form] textarea[name=note]', '白色轿车由张秋方向向西行驶');
     await investigator.click('[data-testid=sighting-save]');
     await investigator.waitForSelector('[data-testid=sightings] li >> nth=0');
     // a time before the incident is refused with the reason in words
-    await clickCamera(investigator, where.zhangqiu);
-    await expect.poll(() => investigator.textContent('[data-testid=sighting-camera]')).toContain('寿张 张秋路口');
+    await clickCamera(investigator, where.g220);
+    await expect.poll(() => investigator.textContent('[data-testid=sighting-camera]')).toContain('寿张 G220 台前桥东');
     await investigator.fill('[data-testid=sighting-form] input[name=seenAt]', local(t0 - HOUR));
     await investigator.click('[data-testid=sighting-save]');
     const refused = investigator.locator('[data-testid=sighting-form] [role=alert]');
     await refused.waitFor();
     expect(await refused.textContent()).toContain('时间早于案发时间');
-    await investigator.fill('[data-testid=sighting-form] input[name=seenAt]', local(t0 + 20 * 60_000));
+    await investigator.fill('[data-testid=sighting-form] input[name=seenAt]', local(t0 + 12 * 60_000));
+    await investigator.fill('[data-testid=sighting-form] textarea[name=note]', '白色轿车驶上黄河大桥');
     await investigator.click('[data-testid=sighting-save]');
     await investigator.waitForSelector('[data-testid=sightings] li >> nth=1');
     const list = await investigator.textContent('[data-testid=sightings]');
     expect(list).toContain('+08:00');
-    expect(list).toContain('间隔 15 分钟');
+    expect(list).toContain('间隔 7 分钟');
     expect(await investigator.locator('[data-testid=timeline] .tl-dot').count()).toBe(2);
 
     await investigator.reload();
     await investigator.waitForSelector('[data-testid=sightings] li >> nth=1');
-    expect(await investigator.textContent('[data-testid=sightings] li >> nth=0')).toContain('寿张 G220 台前桥东');
+    expect(await investigator.textContent('[data-testid=sightings] li >> nth=0')).toContain('寿张 张秋路口');
   });
 
   it('edits a sighting and shows its history', async () => {
     const first = investigator.locator('[data-testid=sightings] li >> nth=0');
     await first.locator('button', { hasText: '修改' }).first().click();
-    await investigator.fill('[data-testid=sighting-form] textarea[name=note]', '白色轿车，两人，由东向西驶上黄河大桥');
+    await investigator.fill('[data-testid=sighting-form] textarea[name=note]', '白色轿车，两人，由张秋方向向西行驶');
     await investigator.click('[data-testid=sighting-save]');
     await expect.poll(() => first.textContent()).toContain('已修改 1 次');
     await first.locator('button', { hasText: '修改历史' }).click();
@@ -124,7 +125,8 @@ describe.skipIf(!haveBrowser)(`the route-tracing workspace in Chromium (needs ${
   it('finds the cameras reachable across the county line and requests all of them from Chengguan in one step', async () => {
     await investigator.click('[data-tab=reach]');
     await investigator.waitForSelector('[data-testid=reach-form]');
-    await investigator.selectOption('[data-testid=reach-form] select[name=from] >> nth=0', { index: 0 });
+    // from the second sighting, at the bridge
+    await investigator.selectOption('[data-testid=reach-form] select[name=from]', { index: 1 });
     await investigator.fill('[data-testid=reach-form] input[name=minutes]', '30');
     await investigator.click('[data-testid=reach-search]');
     const chengguan = investigator.locator('[data-testid=station-group]', { hasText: '城关' });
@@ -155,6 +157,26 @@ describe.skipIf(!haveBrowser)(`the route-tracing workspace in Chromium (needs ${
     await chengguan.locator('[data-testid=station-grants] [data-testid=grant][data-state=approved]').waitFor({ timeout: 15_000 });
     expect(await chengguan.locator('[data-testid=to-playback]').count()).toBe(1);
     await expect.poll(() => investigator.locator('[data-testid=timeline] .tl-window.grant-approved').count()).toBeGreaterThan(0);
+    // the approved cameras are viewable now: the list says so without searching again
+    await expect.poll(() => chengguan.locator(`tr[data-camera="${cam.bridge}"]`).textContent()).toContain('可直接查看');
+    // the home camera's owner has not decided yet: it is not offered for a second request
+    await expect.poll(() => chengguan.locator(`[data-testid=station-preview] li[data-camera="${cam.home}"]`).textContent()).toContain('已申请，待审批');
+    expect(await chengguan.locator('[data-testid=request-all]').isDisabled()).toBe(true);
+
+    // the car is found on the Chengguan side of the bridge: the route crosses the county line
+    await investigator.click('[data-tab=route]');
+    await investigator.evaluate(() => (window as unknown as MapHook).shouwangMap.setView({ lon: 115.872, lat: 35.955, zoom: 15.5 }));
+    await investigator.waitForTimeout(200);
+    await clickCamera(investigator, { lat: 35.955, lon: 115.872 });
+    await expect.poll(() => investigator.textContent('[data-testid=sighting-camera]')).toContain('城关 黄河桥西');
+    await investigator.fill('[data-testid=sighting-form] input[name=seenAt]', local(t0 + 16 * 60_000));
+    await investigator.fill('[data-testid=sighting-form] textarea[name=note]', '白色轿车下桥进入台前');
+    await investigator.click('[data-testid=sighting-save]');
+    await investigator.waitForSelector('[data-testid=sightings] li >> nth=2');
+    expect(await investigator.textContent('[data-testid=sightings] li >> nth=2')).toContain('城关派出所');
+    await investigator.click('[data-tab=reach]');
+    await chengguan.waitFor();
+
     // the picture for the README: the whole sidebar from the case down to the approved grants
     await investigator.setViewportSize({ width: 1440, height: 1300 });
     await investigator.evaluate(() => document.querySelector('.tracing-side')?.scrollTo(0, 0));
@@ -172,9 +194,10 @@ describe.skipIf(!haveBrowser)(`the route-tracing workspace in Chromium (needs ${
     await expect.poll(() => new URL(investigator.url()).searchParams.get('kind')).toBe('corridor');
     const results = investigator.locator('[data-testid=reach-results]');
     await expect.poll(() => results.textContent()).toContain('500 米宽');
-    // both Shouzhang cameras lie on the route; the Chengguan ones, a kilometre west, do not
+    // the route runs through both Shouzhang cameras and over the bridge; the S101 junction is 800 m off it
     expect(await results.locator(`tr[data-camera="${cam.zhangqiu}"]`).count()).toBe(1);
-    expect(await results.locator(`tr[data-camera="${cam.bridge}"]`).count()).toBe(0);
+    expect(await results.locator(`tr[data-camera="${cam.bridge}"]`).count()).toBe(1);
+    expect(await results.locator(`tr[data-camera="${cam.road}"]`).count()).toBe(0);
   });
 
   it('invites a partner investigator; a station without an agreement is refused in words', async () => {

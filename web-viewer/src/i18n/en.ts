@@ -422,6 +422,7 @@ export const en: Record<MessageKey, string> = {
   'tracing.reportInvalid': 'Signature not valid: {reason}',
   'tracing.reportNotJson': 'not a report JSON file',
   'tracing.tzAxis': 'Beijing +08:00',
+  'tracing.pendingGrant': 'Requested, awaiting a decision',
   'tracing.kind.reach': 'From a sighting',
   'tracing.kind.corridor': 'Along the route',
   'tracing.corridorHint': 'Cameras either side of the route through the {n} sightings, with footage windows timed along it.',

@@ -83,7 +83,11 @@ function StationCard({ c, group, reason, grants, focused, onFocus, onRequested }
   c: Case; group: StationGroup; reason: string; grants: Grant[]; focused: string | null; onFocus: (id: string) => void; onRequested: () => void;
 }) {
   const shell = useShell();
-  const wanted = group.cameras.filter((x) => !x.access.canView);
+  // cameras of a request of this case still waiting for a decision are not asked for twice
+  const pending = new Map<string, Grant>();
+  for (const g of grants) if (g.state === 'pending') for (const id of g.requestedCameraIds) pending.set(id, g);
+  const notViewable = group.cameras.filter((x) => !x.access.canView);
+  const wanted = notViewable.filter((x) => !pending.has(x.cameraId));
   const span = hull(wanted.map((x) => x.footage));
   const [preview, setPreview] = useState<Preview | null>(null);
   const [result, setResult] = useState<CaseRequests | null>(null);
@@ -93,7 +97,6 @@ function StationCard({ c, group, reason, grants, focused, onFocus, onRequested }
 
   useEffect(() => {
     setPreview(null);
-    setResult(null);
     if (!wanted.length || !span) return;
     let live = true;
     api('post', '/api/v1/grants/preview', { body: { cameraIds: wanted.map((x) => x.cameraId), caseNo: c.caseNo, reason: reason.trim() || '-', actions: [...REQUEST_ACTIONS], footage: span } })
@@ -145,21 +148,23 @@ function StationCard({ c, group, reason, grants, focused, onFocus, onRequested }
       <table class="table compact">
         <tbody>{group.cameras.map((x) => <CameraRow key={x.cameraId} c={x} focused={focused === x.cameraId} onFocus={onFocus} />)}</tbody>
       </table>
-      {wanted.length > 0 && (
+      {notViewable.length > 0 && (
         <div class="preview" data-testid="station-preview">
           <h4>{t('tracing.requestPreview')}</h4>
           {span && <p class="small">{t('tracing.window', { range: fmtRange(span) })}</p>}
-          {preview ? (
+          {preview || !wanted.length ? (
             <ul class="plain small">
-              {wanted.map((x) => {
+              {notViewable.map((x) => {
                 const ex = excluded.get(x.cameraId);
                 const g = approverOf.get(x.cameraId);
                 const o = outcomes.get(x.cameraId);
+                const waiting = pending.has(x.cameraId);
                 return (
                   <li key={x.cameraId} class={ex ? 'excluded' : ''} data-camera={x.cameraId}>
                     <strong>{x.name}</strong> <span class="muted">{fmtRange(x.footage)}</span>
                     <div>{ex ? <span class="warn">{`${tCode('reason', ex.reason, ex.message)} (${ex.reason})`}</span>
-                      : g ? (g.approverKind === 'owner' ? t('request.approver.owner') : t('request.approver.station', { station: stationName(shell, g.ownerStationId) })) : ''}
+                      : g ? (g.approverKind === 'owner' ? t('request.approver.owner') : t('request.approver.station', { station: stationName(shell, g.ownerStationId) }))
+                        : waiting ? <span class="badge grant-pending">{t('tracing.pendingGrant')}</span> : ''}
                     {o && <span class={`outcome ${OUTCOME_CLASS[o.outcome] ?? ''}`} data-outcome={o.outcome}> · {t(`tracing.outcome.${o.outcome}` as MessageKey)}{o.reason ? ` (${tCode('reason', o.reason, o.message)})` : ''}</span>}</div>
                   </li>
                 );
@@ -169,7 +174,7 @@ function StationCard({ c, group, reason, grants, focused, onFocus, onRequested }
           {agreementContacts.length > 0 && <p class="small muted">{t('tracing.contacts')} {agreementContacts.map((p) => `${p.name}${p.phone ? ` ${p.phone}` : ''}`).join('、')}</p>}
           <ErrorLine error={error} />
           <div class="actions">
-            <button class="primary" data-testid="request-all" disabled={busy || !reason.trim() || requestable === 0 || result !== null}
+            <button class="primary" data-testid="request-all" disabled={busy || !reason.trim() || requestable === 0}
               onClick={() => void requestAll()}>{t('tracing.requestAll', { n: requestable })}</button>
             {!reason.trim() && <span class="small warn">{t('tracing.reasonNeeded')}</span>}
           </div>

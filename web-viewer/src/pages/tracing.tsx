@@ -49,6 +49,7 @@ function Workspace({ caseId, onBack }: { caseId: string; onBack: () => void }) {
   const [reachBusy, setReachBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [reachError, setReachError] = useState<unknown>(null);
+  const [searchTick, setSearchTick] = useState(0);
   const [picked, setPicked] = useState<PickedCamera | null>(null);
   const [editing, setEditing] = useState<Sighting | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
@@ -80,7 +81,8 @@ function Workspace({ caseId, onBack }: { caseId: string; onBack: () => void }) {
     void loadGrants(caseNo);
     // a partner's decision arrives as an event: the grants and the timeline follow it
     return shell.events.on((e) => {
-      if (e.type.startsWith('grant.') || e.type === 'resync') { void loadGrants(caseNo); void loadTimeline(); }
+      // and the search again, so cameras a decision made viewable say so
+      if (e.type.startsWith('grant.') || e.type === 'resync') { void loadGrants(caseNo); void loadTimeline(); setSearchTick((n) => n + 1); }
     });
   }, [caseNo]);
 
@@ -97,7 +99,7 @@ function Workspace({ caseId, onBack }: { caseId: string; onBack: () => void }) {
     found.then((r) => { if (live) setReach(r); }, (e: unknown) => { if (live) { setReach(null); setReachError(e); } })
       .finally(() => { if (live) setReachBusy(false); });
     return () => { live = false; };
-  }, [searchKey, caseId]);
+  }, [searchKey, caseId, searchTick]);
 
   // what the map knows about each camera: my own, the route's, the reachable ones
   const known = useMemo(() => {
