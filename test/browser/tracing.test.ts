@@ -4,6 +4,7 @@
 // arrive and approves it; the investigator's page follows live; the signed route report opens and verifies.
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import type net from 'node:net';
+import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { testGateway, type TestGateway } from '../helpers/gateway.ts';
 import { insertTestCamera } from '../helpers/cameras.ts';
@@ -224,11 +225,15 @@ describe.skipIf(!haveBrowser)(`the route-tracing workspace in Chromium (needs ${
     await shot(report, 'tracing-report');
     await report.close();
 
-    const caseId = new URL(investigator.url()).searchParams.get('case')!;
-    const r = await t.app.inject({ method: 'GET', url: `/api/v1/cases/${caseId}/report.json`, headers: { authorization: `Bearer ${await t.login('shouzhang.investigator')}` } });
-    const doc = r.json() as { report: { sightings: Array<{ note: string }> } };
+    // the signed JSON as the page downloads it
+    const [download] = await Promise.all([investigator.waitForEvent('download'), investigator.click('[data-testid=report-json]')]);
+    expect(download.suggestedFilename()).toMatch(/^route-report-.*1124.*\.json$/);
+    const doc = JSON.parse(readFileSync((await download.path())!, 'utf8')) as { report: { case: { caseNo: string }; sightings: Array<{ note: string }> } };
+    expect(doc.report.case.caseNo).toBe('阳公（刑）立字〔2026〕 1124号');
+    expect(doc.report.sightings).toHaveLength(3);
     await investigator.setInputFiles('[data-testid=report-verify-file]', { name: 'report.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(doc)) });
     await expect.poll(() => investigator.getAttribute('[data-testid=report-verdict]', 'data-valid')).toBe('true');
+    expect(await investigator.textContent('[data-testid=report-verdict]')).toContain('签名有效');
     doc.report.sightings[0]!.note = '改过的说明';
     await investigator.setInputFiles('[data-testid=report-verify-file]', { name: 'report2.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(doc)) });
     await expect.poll(() => investigator.getAttribute('[data-testid=report-verdict]', 'data-valid')).toBe('false');
