@@ -1,9 +1,11 @@
 // A sighting with the camera's still in the route-tracing workspace: the page takes the picture through the
 // authorising media edge (a snapshot play token), the gateway checks that token and keeps the JPEG with its hash,
-// and the still is shown again from the case (re-authorised) — against a simulated camera over real ONVIF.
+// and the still is shown again from the case (re-authorised) — against a simulated camera over real ONVIF. Then a
+// partner camera whose footage window has not started yet is not offered for a request.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { testGateway, type TestGateway } from '../helpers/gateway.ts';
+import { insertTestCamera } from '../helpers/cameras.ts';
 import { startSimulator, type Simulator } from '../../camera-adapters/simulator/index.ts';
 import { ensureViewerBuilt } from '../../web-viewer/scripts/build.ts';
 import { CHROMIUM, haveBrowser, launchChromium, loginPage, shot } from './support.ts';
@@ -59,6 +61,15 @@ describe.skipIf(!haveBrowser)(`a sighting with a still, in Chromium (needs ${CHR
     await page.click('[data-testid=sightings] li button:has-text("截图")');
     await page.waitForFunction(() => ((document.querySelector('.still img') as HTMLImageElement | null)?.naturalWidth ?? 0) > 0);
     await shot(page, 'tracing-still');
+
+    // a partner camera 10 km west: reached about 15 minutes after a sighting a minute ago, so its window has not
+    // started yet and is not offered for a request
+    const far = await insertTestCamera(t.gw, { stationCode: '41092701', ownerClass: 'police', lat: 35.952, lon: 115.774, name: '城关 西郊路口' });
+    await page.click('[data-tab=reach]');
+    await page.click('[data-testid=reach-search]');
+    const row = page.locator(`[data-testid=station-preview] li[data-camera="${far}"]`);
+    await expect.poll(() => row.textContent()).toContain('时段尚未开始');
+    expect(await page.locator('[data-testid=station-group]', { hasText: '城关' }).locator('[data-testid=request-all]').isDisabled()).toBe(true);
     await page.context().close();
   });
 });

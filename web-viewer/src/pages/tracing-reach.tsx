@@ -87,7 +87,10 @@ function StationCard({ c, group, reason, grants, focused, onFocus, onRequested }
   const pending = new Map<string, Grant>();
   for (const g of grants) if (g.state === 'pending') for (const id of g.requestedCameraIds) pending.set(id, g);
   const notViewable = group.cameras.filter((x) => !x.access.canView);
-  const wanted = notViewable.filter((x) => !pending.has(x.cameraId));
+  // footage that has not started yet cannot be requested (the subject may not have got there): asked for later
+  const now = Date.now();
+  const notYet = (x: ReachCamera) => Date.parse(x.footage.from) > now;
+  const wanted = notViewable.filter((x) => !pending.has(x.cameraId) && !notYet(x));
   const span = hull(wanted.map((x) => x.footage));
   const [preview, setPreview] = useState<Preview | null>(null);
   const [result, setResult] = useState<CaseRequests | null>(null);
@@ -164,7 +167,8 @@ function StationCard({ c, group, reason, grants, focused, onFocus, onRequested }
                     <strong>{x.name}</strong> <span class="muted">{fmtRange(x.footage)}</span>
                     <div>{ex ? <span class="warn">{`${tCode('reason', ex.reason, ex.message)} (${ex.reason})`}</span>
                       : g ? (g.approverKind === 'owner' ? t('request.approver.owner') : t('request.approver.station', { station: stationName(shell, g.ownerStationId) }))
-                        : waiting ? <span class="badge grant-pending">{t('tracing.pendingGrant')}</span> : ''}
+                        : waiting ? <span class="badge grant-pending">{t('tracing.pendingGrant')}</span>
+                          : notYet(x) ? <span class="muted">{t('tracing.windowNotStarted')}</span> : ''}
                     {o && <span class={`outcome ${OUTCOME_CLASS[o.outcome] ?? ''}`} data-outcome={o.outcome}> · {t(`tracing.outcome.${o.outcome}` as MessageKey)}{o.reason ? ` (${tCode('reason', o.reason, o.message)})` : ''}</span>}</div>
                   </li>
                 );
