@@ -160,6 +160,16 @@ describe.skipIf(!haveBrowser)(`the route-tracing workspace in Chromium (needs ${
     await expect.poll(() => investigator.locator('[data-testid=timeline] .tl-window.grant-approved').count()).toBeGreaterThan(0);
     // the approved cameras are viewable now: the list says so without searching again
     await expect.poll(() => chengguan.locator(`tr[data-camera="${cam.bridge}"]`).textContent()).toContain('可直接查看');
+    // each viewable camera opens playback on its own window, under the grant that allows it
+    await chengguan.locator(`tr[data-camera="${cam.bridge}"] [data-testid=row-playback]`).click();
+    await expect.poll(() => new URL(investigator.url()).pathname).toBe('/playback');
+    const u = new URL(investigator.url());
+    expect(u.searchParams.get('camera')).toBe(cam.bridge);
+    expect(u.searchParams.get('grant')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(Date.parse(u.searchParams.get('to')!)).toBeGreaterThan(Date.parse(u.searchParams.get('from')!));
+    // and back returns to the same search
+    await investigator.goBack();
+    await chengguan.waitFor();
     // the home camera's owner has not decided yet: it is not offered for a second request
     await expect.poll(() => chengguan.locator(`[data-testid=station-preview] li[data-camera="${cam.home}"]`).textContent()).toContain('已申请，待审批');
     expect(await chengguan.locator('[data-testid=request-all]').isDisabled()).toBe(true);

@@ -424,6 +424,7 @@ export const en: Record<MessageKey, string> = {
   'tracing.tzAxis': 'Beijing +08:00',
   'tracing.pendingGrant': 'Requested, awaiting a decision',
   'tracing.windowNotStarted': 'The window has not started yet; request it later',
+  'tracing.playWindow': 'Play this window ›',
   'tracing.kind.reach': 'From a sighting',
   'tracing.kind.corridor': 'Along the route',
   'tracing.corridorHint': 'Cameras either side of the route through the {n} sightings, with footage windows timed along it.',

@@ -68,12 +68,20 @@ export function ReachForm({ sightings, names, params, busy, onSearch }: {
 
 const OUTCOME_CLASS: Record<string, string> = { created: 'ok', joined: 'ok', extended: 'ok', existing: 'ok', already_viewable: 'muted', not_requested: 'warn' };
 
+export function playbackPath(cameraId: string, w: { from: string; to: string }, grantId: string | null): string {
+  return `/playback?camera=${cameraId}${grantId ? `&grant=${grantId}` : ''}&from=${encodeURIComponent(w.from)}&to=${encodeURIComponent(w.to)}`;
+}
+
 function CameraRow({ c, focused, onFocus }: { c: ReachCamera; focused: boolean; onFocus: (id: string) => void }) {
+  const shell = useShell();
   return (
     <tr class={`${c.access.canView ? 'viewable' : ''} ${focused ? 'focused' : ''}`} data-camera={c.cameraId} onClick={() => onFocus(c.cameraId)}>
       <td><span class={`swatch cls-${c.ownerClass}`} />{c.name}</td>
       <td class="nowrap small">{c.arrivalMinutes === null ? '—' : t('tracing.arrival', { n: Math.round(c.arrivalMinutes) })}<br /><span class="muted">{fmtTime(c.arrivalAt).slice(-8)}</span></td>
-      <td class="small">{c.access.canView ? <span class="ok">{t('tracing.canView')}</span> : tCode('reason', c.access.reason)}
+      <td class="small">{c.access.canView
+        ? <><span class="ok">{t('tracing.canView')}</span> <button type="button" class="link" data-testid="row-playback"
+          onClick={(e) => { e.stopPropagation(); shell.navigate(playbackPath(c.cameraId, c.footage, c.access.grantId)); }}>{t('tracing.playWindow')}</button></>
+        : tCode('reason', c.access.reason)}
         {!c.footageRecorded && <div class="muted">{t('tracing.noGatewayFootage')}</div>}</td>
     </tr>
   );
