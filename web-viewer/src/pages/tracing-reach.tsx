@@ -1,7 +1,7 @@
 // Reachable cameras from a sighting, by owning station: who approves, what is left out and why (the grant
 // preview, as on the request page), "request all" per station with the footage window per camera the API
 // derived, and the resulting grants with their state, live.
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, type Grant, type Preview } from '../api/client.ts';
 import { stationName, useShell } from '../context.ts';
 import { t, tCode, type MessageKey } from '../i18n/index.ts';
@@ -74,8 +74,11 @@ export function playbackPath(cameraId: string, w: { from: string; to: string }, 
 
 function CameraRow({ c, focused, onFocus }: { c: ReachCamera; focused: boolean; onFocus: (id: string) => void }) {
   const shell = useShell();
+  const row = useRef<HTMLTableRowElement>(null);
+  // a camera clicked on the map is brought into view in the list
+  useEffect(() => { if (focused) row.current?.scrollIntoView({ block: 'nearest', behavior: 'smooth' }); }, [focused]);
   return (
-    <tr class={`${c.access.canView ? 'viewable' : ''} ${focused ? 'focused' : ''}`} data-camera={c.cameraId} onClick={() => onFocus(c.cameraId)}>
+    <tr ref={row} class={`${c.access.canView ? 'viewable' : ''} ${focused ? 'focused' : ''}`} data-camera={c.cameraId} onClick={() => onFocus(c.cameraId)}>
       <td><span class={`swatch cls-${c.ownerClass}`} />{c.name}</td>
       <td class="nowrap small">{c.arrivalMinutes === null ? '—' : t('tracing.arrival', { n: Math.round(c.arrivalMinutes) })}<br /><span class="muted">{fmtTime(c.arrivalAt).slice(-8)}</span></td>
       <td class="small">{c.access.canView

@@ -1,6 +1,6 @@
 // The route-tracing workspace (循线追踪): a case, its sightings on the map (the route drawn in time order) and on
 // a timeline, reachable cameras by owning station with "request all", the case's grants, members and the route
-// report. The case, the tab and the reachable search live in the URL, so a reload or a re-login comes back here.
+// report. The case, the tab and the camera search live in the URL, so a reload or a re-login comes back here.
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, type Camera, type Grant } from '../api/client.ts';
 import { stationName, useShell } from '../context.ts';
@@ -79,9 +79,8 @@ function Workspace({ caseId, onBack }: { caseId: string; onBack: () => void }) {
   useEffect(() => {
     if (!caseNo) return;
     void loadGrants(caseNo);
-    // a partner's decision arrives as an event: the grants and the timeline follow it
+    // a partner's decision arrives as an event: the grants, the timeline and the camera search (what is viewable) follow it
     return shell.events.on((e) => {
-      // and the search again, so cameras a decision made viewable say so
       if (e.type.startsWith('grant.') || e.type === 'resync') { void loadGrants(caseNo); void loadTimeline(); setSearchTick((n) => n + 1); }
     });
   }, [caseNo]);
