@@ -71,6 +71,7 @@ describe.skipIf(!haveBrowser)(`the route-tracing workspace in Chromium (needs ${
     await err.waitFor();
     expect(await err.getAttribute('data-code')).toBe('invalid_case_number');
     expect(await err.textContent()).toContain('案件编号格式不正确');
+    await shot(investigator, 'tracing-cases');
     // inner spaces as typed are canonicalised by the server
     await investigator.fill('[data-testid=case-form] input[name=caseNo]', '阳公（刑）立字〔2026〕  1124号 ');
     await investigator.click('[data-testid=case-create]');

@@ -425,6 +425,7 @@ export const en: Record<MessageKey, string> = {
   'tracing.pendingGrant': 'Requested, awaiting a decision',
   'tracing.windowNotStarted': 'The window has not started yet; request it later',
   'tracing.playWindow': 'Play this window ›',
+  'tracing.caseNoHint': 'Letters of any script, digits, spaces and case-number punctuation (〔〕（）［］-/ …), at most 64 characters.',
   'tracing.kind.reach': 'From a sighting',
   'tracing.kind.corridor': 'Along the route',
   'tracing.corridorHint': 'Cameras either side of the route through the {n} sightings, with footage windows timed along it.',

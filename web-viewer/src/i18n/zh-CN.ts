@@ -423,6 +423,7 @@ export const zhCN = {
   'tracing.pendingGrant': '已申请，待审批',
   'tracing.windowNotStarted': '时段尚未开始，到时再申请',
   'tracing.playWindow': '回放该时段 ›',
+  'tracing.caseNoHint': '可用汉字、字母、数字、空格和案号符号（〔〕（）［］-/ 等），最多 64 个字。',
   'tracing.kind.reach': '从目击点出发',
   'tracing.kind.corridor': '沿目击轨迹',
   'tracing.corridorHint': '查找 {n} 个目击点连成的路线两侧的摄像头，调阅时段按路线上的时间推算。',

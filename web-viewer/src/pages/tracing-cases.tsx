@@ -62,6 +62,7 @@ export function CasesView({ onOpen }: { onOpen: (id: string) => void }) {
         <h3>{t('tracing.newCase')}</h3>
         <p class="muted small">{t('tracing.newCaseHint')}</p>
         <label>{t('tracing.caseNo')}<input name="caseNo" value={caseNo} onInput={(e) => setCaseNo(e.currentTarget.value)} required maxLength={256} placeholder={t('tracing.caseNoPlaceholder')} /></label>
+        <p class="muted small">{t('tracing.caseNoHint')}</p>
         <label>{t('tracing.caseTitle')}<input name="title" value={title} onInput={(e) => setTitle(e.currentTarget.value)} required maxLength={200} /></label>
         <label>{t('tracing.incidentAt')}<input name="openedAt" type="datetime-local" value={openedAt} onInput={(e) => setOpenedAt(e.currentTarget.value)} /></label>
         <p class="muted small">{t('tracing.incidentHint')}</p>
