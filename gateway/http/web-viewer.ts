@@ -6,7 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { Type } from 'typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Gateway } from '../compose.ts';
+import { createHash } from 'node:crypto';
 import { errors } from '../errors.ts';
+import { REPORT_CSS } from '../tracing/route-report.ts';
+
+/** The route report's one style block, allowed by hash: the viewer opens report.html from a blob, which inherits this CSP. */
+const REPORT_STYLE_HASH = `'sha256-${createHash('sha256').update(REPORT_CSS).digest('base64')}'`;
 
 const DIST = fileURLToPath(new URL('../../web-viewer/dist/', import.meta.url));
 const TYPES: Record<string, string> = {
@@ -26,7 +31,7 @@ export function viewerCsp(tileUrl: string | null): string {
   return [
     "default-src 'self'",
     "script-src 'self'",
-    "style-src 'self'",
+    `style-src 'self' ${REPORT_STYLE_HASH}`,
     `img-src 'self' data: blob:${tileOrigin}`,
     "media-src 'self' blob:",
     "worker-src 'self' blob:",

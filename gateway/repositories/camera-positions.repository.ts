@@ -58,6 +58,15 @@ export function cameraPositionsRepository(db: Db) {
       return rows[0];
     },
 
+    /** Where named cameras are, removed ones included (a route drawn from old sightings keeps its points). */
+    async byIds(ids: Uuid[]): Promise<Array<CameraPosition & { removed: boolean }>> {
+      if (ids.length === 0) return [];
+      const { rows } = await db.query<CameraPosition & { removed: boolean }>(
+        `SELECT ${COLS}, c.removed_at IS NOT NULL AS removed FROM cameras c WHERE c.id = ANY($1::uuid[])`, [ids],
+      );
+      return rows;
+    },
+
     /**
      * The PostgreSQL alternative to the in-memory index: a k-nearest walk of the GiST index on point(lon, lat)
      * (degree space, so 50 % more candidates are read), then exact great-circle distances, the radius, nearest first.

@@ -8,7 +8,7 @@ import type { GrantsService } from '../grants/grants.service.ts';
 import type { GrantsRepository } from '../repositories/grants.repository.ts';
 import type { CasesService, Actor } from './cases.service.ts';
 import type { SyncedIndex } from './index-sync.ts';
-import type { TracingConfig } from './reachable.service.ts';
+import { caseWindow, type TracingConfig } from './reachable.service.ts';
 import { accessStatus, grantsByCamera } from './access-status.ts';
 import { ringAreaKm2, selfIntersects } from './reachability.ts';
 
@@ -35,7 +35,7 @@ export function caseRequestsService(deps: { index: SyncedIndex; cases: CasesServ
   async function select(input: CaseRequestInput): Promise<Array<{ cameraId: Uuid; from: Date; to: Date }>> {
     const ways = (input.cameras ? 1 : 0) + (input.polygon ? 1 : 0);
     if (ways !== 1) throw errors.validation("name the cameras one way: 'cameras' or 'polygon'");
-    if (input.cameras) return input.cameras;
+    if (input.cameras) return input.cameras.map((w) => ({ ...w }));
     const { ring, from, to } = input.polygon!;
     if (selfIntersects(ring)) throw errors.polygonSelfIntersects('the polygon crosses itself; draw its outline without crossings', { reason: 'polygon_self_intersects' });
     const km2 = ringAreaKm2(ring);
@@ -60,6 +60,9 @@ export function caseRequestsService(deps: { index: SyncedIndex; cases: CasesServ
       for (const w of wanted) {
         if (w.from >= w.to) throw errors.validation(`camera ${w.cameraId}: 'from' must be before 'to'`, { reason: 'window_invalid', cameraId: w.cameraId });
         deps.cases.checkTime(c, w.to, `camera ${w.cameraId}: the window's end`, new Date(now.getTime() + 24 * 3_600_000));
+        // a window reaching back before the case opened asks for the part inside the case (as reachable answers do)
+        const inCase = caseWindow(w, c.openedAt);
+        w.from = inCase.from;
         deps.cases.checkTime(c, w.from, `camera ${w.cameraId}: the window's start`, now);
       }
       const reason = input.reason.normalize('NFC').trim();

@@ -67,6 +67,14 @@ export interface CameraAnswer {
 
 const TTL_MS = 60_000;
 
+/**
+ * The window to request, inside the case's time: a window reaching back before the case opened (slack before a
+ * sighting just after the incident) starts when the case opened, as a case request would refuse the rest.
+ */
+export function caseWindow(w: { from: Date; to: Date }, openedAt: Date): { from: Date; to: Date } {
+  return w.from < openedAt && w.to > openedAt ? { from: openedAt, to: w.to } : w;
+}
+
 /** A small per-process cache for what rarely changes (station names, agreements, duty officers). */
 function ttlCache<V>() {
   const m = new Map<string, { v: Promise<V>; at: number }>();
@@ -99,7 +107,7 @@ export function reachableService(deps: {
   const contactsOf = ttlCache<Array<{ name: string; phone: string | null }>>();
 
   /** Enriches hits (already capped) with owner, agreement, access status and recorded footage. */
-  async function answer(subject: Subject, rows: Array<{ cam: CameraPosition; distanceM: number; arrivalMinutes: number | null; arrivalAt: Date; agreement: number | null; slack: number }>, now: Date): Promise<CameraAnswer[]> {
+  async function answer(subject: Subject, rows: Array<{ cam: CameraPosition; distanceM: number; arrivalMinutes: number | null; arrivalAt: Date; agreement: number | null; slack: number }>, now: Date, openedAt: Date): Promise<CameraAnswer[]> {
     const grants = grantsByCamera(await deps.grants.list({ requesterUserId: subject.userId, states: ['approved'], limit: 5000 }));
     const stations = [...new Set(rows.map((r) => r.cam.stationId))];
     const names = new Map<Uuid, string>();
@@ -116,7 +124,7 @@ export function reachableService(deps: {
     }));
     const ctx = { now, villageCommitteeMayView: access.config.villageCommitteeMayView, isRevoked: (id: Uuid) => access.revocations.isGrantRevoked(id) };
     const out: CameraAnswer[] = rows.map((r) => {
-      const footage = { from: new Date(r.arrivalAt.getTime() - r.slack * 60_000), to: new Date(r.arrivalAt.getTime() + r.slack * 60_000) };
+      const footage = caseWindow({ from: new Date(r.arrivalAt.getTime() - r.slack * 60_000), to: new Date(r.arrivalAt.getTime() + r.slack * 60_000) }, openedAt);
       const res: CameraResource = r.cam;
       const a = agreements.get(r.cam.stationId) ?? null;
       return {
@@ -184,7 +192,7 @@ export function reachableService(deps: {
         origin, mode: input.mode, minutes: input.minutes, direction: input.direction, slackMinutes: slack, radiusM: Math.round(radiusM),
         capped: found.more, cap: config.maxCamerasPerAnswer,
         ...(found.more && { note: `more than ${config.maxCamerasPerAnswer} cameras are reachable: the nearest are listed; shorten the time or pick a slower mode` }),
-        cameras: await answer(subject, rows, now),
+        cameras: await answer(subject, rows, now, c.openedAt),
       };
     },
 
@@ -212,7 +220,7 @@ export function reachableService(deps: {
         route: points.map((p, i) => ({ lat: p.lat, lon: p.lon, at: times[i]! })),
         capped: found.more, cap: config.maxCamerasPerAnswer,
         ...(found.more && { note: `more than ${config.maxCamerasPerAnswer} cameras lie along the route: the first along it are listed; narrow the corridor` }),
-        cameras: await answer(subject, rows, now),
+        cameras: await answer(subject, rows, now, c.openedAt),
       };
     },
   };

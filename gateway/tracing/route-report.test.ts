@@ -61,5 +61,8 @@ describe('route report signature', () => {
     expect(html).toContain('b'.repeat(64));
     expect(html).toContain('c'.repeat(64));
     expect(html).toContain('data:image/jpeg;base64,/9j/2Q==');
+    // times in Beijing time with the offset, as police read them; the signed JSON keeps the instants
+    expect(html).toContain('2026-11-23 10:05:00 +08:00');
+    expect(html).not.toContain('2026-11-23T02:05:00.000Z');
   });
 });

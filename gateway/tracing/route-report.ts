@@ -65,6 +65,13 @@ export async function verifyRouteReport(doc: SignedRouteReport, keys: Verificati
   return { valid: true, kid: header.kid };
 }
 
+/** An ISO instant as police read it: Beijing wall-clock time with the offset ("2026-11-24 02:05:00 +08:00"). */
+export function beijing(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const d = new Date(Date.parse(iso) + 8 * 3_600_000);
+  return Number.isNaN(d.getTime()) ? String(iso) : `${d.toISOString().slice(0, 19).replace('T', ' ')} +08:00`;
+}
+
 const esc = (s: unknown): string =>
   String(s).replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
 
@@ -72,8 +79,15 @@ const esc = (s: unknown): string =>
 export function routeSvg(r: RouteReport): string {
   const camById = new Map(r.cameras.map((c) => [c.id, c]));
   const route = r.sightings.map((s) => camById.get(s.cameraId)).filter((c): c is RouteReport['cameras'][number] => !!c);
+  // framed on the cameras (with a margin) so the route is legible; boundaries only frame an empty case
   const pts: Array<[number, number]> = [...r.cameras.map((c): [number, number] => [c.lon, c.lat])];
-  for (const b of r.boundaries) for (const ring of b.rings) pts.push(...ring);
+  if (pts.length === 0) for (const b of r.boundaries) for (const ring of b.rings) pts.push(...ring);
+  else {
+    const lo = pts.reduce((m, p) => [Math.min(m[0], p[0]), Math.min(m[1], p[1])], [Infinity, Infinity]);
+    const hi = pts.reduce((m, p) => [Math.max(m[0], p[0]), Math.max(m[1], p[1])], [-Infinity, -Infinity]);
+    const pad = Math.max(0.01, (hi[0] - lo[0]) * 0.25, (hi[1] - lo[1]) * 0.25);
+    pts.push([lo[0] - pad, lo[1] - pad], [hi[0] + pad, hi[1] + pad]);
+  }
   if (pts.length === 0) return '<svg xmlns="http://www.w3.org/2000/svg" width="800" height="500" role="img" aria-label="no route"></svg>';
   const lons = pts.map((p) => p[0]);
   const lats = pts.map((p) => p[1]);
@@ -88,6 +102,14 @@ export function routeSvg(r: RouteReport): string {
   for (const b of r.boundaries) {
     for (const ring of b.rings) out.push(`<polygon points="${ring.map(([x, y]) => px(x, y)).join(' ')}" fill="#f4f6f8" stroke="#8a96a3" stroke-width="1"><title>${esc(b.name)}</title></polygon>`);
   }
+  // each station named beside its first camera on the map
+  const named = new Set<string>();
+  for (const c of r.cameras) {
+    if (named.has(c.ownerStation.id)) continue;
+    named.add(c.ownerStation.id);
+    const [x, y] = px(c.lon, c.lat).split(',');
+    out.push(`<text x="${x}" y="${(Number(y) - 12).toFixed(1)}" font-size="12" text-anchor="middle" fill="#52606d">${esc(c.ownerStation.name)}</text>`);
+  }
   for (const c of r.cameras) {
     const [x, y] = px(c.lon, c.lat).split(',');
     out.push(`<circle cx="${x}" cy="${y}" r="3" fill="#4a6fa5"><title>${esc(c.name)} (${esc(c.ownerStation.name)})</title></circle>`);
@@ -101,6 +123,14 @@ export function routeSvg(r: RouteReport): string {
   return out.join('');
 }
 
+/**
+ * The report page's only styles, in one block and no style attributes: the web viewer opens the page from a blob
+ * under its own CSP, which allows exactly this block by its hash (see gateway/http/web-viewer.ts).
+ */
+export const REPORT_CSS = 'body{font:13px/1.45 system-ui,"Noto Sans CJK SC",sans-serif;margin:24px;color:#222}table{border-collapse:collapse;width:100%;margin:8px 0 20px}'
+  + 'td,th{border:1px solid #ccc;padding:4px 6px;vertical-align:top;text-align:left}h1{font-size:20px}h2{font-size:15px;margin-top:22px}'
+  + 'code{font-size:11px}code.jws{word-break:break-all}@media print{body{margin:10mm}section{break-inside:avoid}}';
+
 /** The printable page. Every value is escaped; snapshots are embedded as data: URIs (only those the reader may view). */
 export function routeReportHtml(doc: SignedRouteReport, snapshots: Map<string, Buffer>): string {
   const r = doc.report;
@@ -109,25 +139,23 @@ export function routeReportHtml(doc: SignedRouteReport, snapshots: Map<string, B
   const sightings = r.sightings.map((s) => {
     const c = cam.get(s.cameraId);
     const img = snapshots.get(s.id);
-    return row([s.order, esc(s.seenAt), esc(c?.name ?? s.cameraId), esc(c?.ownerStation.name ?? ''), esc(s.confidence), esc(s.note),
+    return row([s.order, esc(beijing(s.seenAt)), esc(c?.name ?? s.cameraId), esc(c?.ownerStation.name ?? ''), esc(s.confidence), esc(s.note),
       img ? `<img alt="snapshot" src="data:image/jpeg;base64,${img.toString('base64')}" width="240">` : s.snapshotSha256 ? `<code>${esc(s.snapshotSha256.slice(0, 16))}…</code>` : '']);
   }).join('');
-  const grants = r.grants.map((g) => row([`<code>${esc(g.id)}</code>`, esc(g.state), esc(g.cameraIds.map((id) => cam.get(id)?.name ?? id).join(', ')), esc(g.actions.join(', ')), g.footage ? `${esc(g.footage.from)} – ${esc(g.footage.to)}` : '', g.dedupParentId ? `joined <code>${esc(g.dedupParentId)}</code>` : ''])).join('');
-  const evidence = r.evidence.map((e) => row([esc(e.at), esc(e.cameraId ? (cam.get(e.cameraId)?.name ?? e.cameraId) : ''), e.footage ? `${esc(e.footage.from)} – ${esc(e.footage.to)}` : '',
+  const grants = r.grants.map((g) => row([`<code>${esc(g.id)}</code>`, esc(g.state), esc(g.cameraIds.map((id) => cam.get(id)?.name ?? id).join(', ')), esc(g.actions.join(', ')), g.footage ? `${esc(beijing(g.footage.from))} – ${esc(beijing(g.footage.to))}` : '', g.dedupParentId ? `joined <code>${esc(g.dedupParentId)}</code>` : ''])).join('');
+  const evidence = r.evidence.map((e) => row([esc(beijing(e.at)), esc(e.cameraId ? (cam.get(e.cameraId)?.name ?? e.cameraId) : ''), e.footage ? `${esc(beijing(e.footage.from))} – ${esc(beijing(e.footage.to))}` : '',
     `<code>${esc(e.exportId ?? '')}</code>`, `clip <code>${esc(e.clipSha256 ?? '')}</code><br>segments (Merkle) <code>${esc(e.merkleRoot ?? '')}</code>${e.manifestSha256 ? `<br>manifest <code>${esc(e.manifestSha256)}</code>` : ''}`])).join('');
   return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>Route report ${esc(r.case.caseNo)}</title>
-<style>body{font:13px/1.45 system-ui,"Noto Sans CJK SC",sans-serif;margin:24px;color:#222}table{border-collapse:collapse;width:100%;margin:8px 0 20px}
-td,th{border:1px solid #ccc;padding:4px 6px;vertical-align:top;text-align:left}h1{font-size:20px}h2{font-size:15px;margin-top:22px}
-code{font-size:11px}@media print{body{margin:10mm}section{break-inside:avoid}}</style></head><body>
+<style>${REPORT_CSS}</style></head><body>
 <h1>循线追踪报告 Route report — ${esc(r.case.caseNo)}</h1>
-<p>${esc(r.case.title)} · ${esc(r.case.ownerStation.name)} · status ${esc(r.case.status)} · opened ${esc(r.case.openedAt)}<br>
-Generated ${esc(r.generatedAt)} by ${esc(r.generatedBy.username)}</p>
+<p>${esc(r.case.title)} · ${esc(r.case.ownerStation.name)} · status ${esc(r.case.status)} · opened ${esc(beijing(r.case.openedAt))}<br>
+Generated ${esc(beijing(r.generatedAt))} by ${esc(r.generatedBy.username)}</p>
 <section><h2>Route</h2>${routeSvg(r)}</section>
 <section><h2>Sightings</h2><table><tr><th>#</th><th>time</th><th>camera</th><th>station</th><th>confidence</th><th>note</th><th>snapshot</th></tr>${sightings}</table></section>
 <section><h2>Grants used</h2><table><tr><th>grant</th><th>state</th><th>cameras</th><th>actions</th><th>footage window</th><th></th></tr>${grants}</table></section>
 <section><h2>Evidence clips</h2><table><tr><th>exported</th><th>camera</th><th>footage</th><th>export</th><th>SHA-256</th></tr>${evidence}</table></section>
 <section><h2>Signature</h2><p>EdDSA (Ed25519), key <code>${esc(doc.signature.kid)}</code>; SHA-256 of the canonical JSON <code>${esc(doc.signature.sha256)}</code>.
 Verify the JSON (<code>report.json</code>) against the gateway's public keys (<code>/api/v1/play-tokens/jwks</code>).</p>
-<p><code style="word-break:break-all">${esc(doc.signature.jws)}</code></p></section>
+<p><code class="jws">${esc(doc.signature.jws)}</code></p></section>
 </body></html>`;
 }

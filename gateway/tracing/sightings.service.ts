@@ -11,6 +11,7 @@ import type { AuditRepository } from '../repositories/audit.repository.ts';
 import type { GrantsRepository } from '../repositories/grants.repository.ts';
 import { sightingsRepository, type Sighting, type SightingsRepository } from '../repositories/sightings.repository.ts';
 import { casesRepository } from '../repositories/cases.repository.ts';
+import type { CameraPositionsRepository } from '../repositories/camera-positions.repository.ts';
 import type { Actor, CasesService } from './cases.service.ts';
 import { accessStatus, grantsByCamera } from './access-status.ts';
 
@@ -28,7 +29,7 @@ export interface SightingInput {
 
 const view = (s: Sighting) => ({ cameraId: s.cameraId, seenAt: s.seenAt.toISOString(), note: s.note, confidence: s.confidence, snapshotSha256: s.snapshotSha256 });
 
-export function sightingsService(deps: { db: Db; sightings: SightingsRepository; grants: GrantsRepository; audit: AuditRepository; access: AccessRuntime; cases: CasesService }) {
+export function sightingsService(deps: { db: Db; sightings: SightingsRepository; positions: CameraPositionsRepository; grants: GrantsRepository; audit: AuditRepository; access: AccessRuntime; cases: CasesService }) {
   const { db, access, audit } = deps;
 
   /** Re-checked inside the write's transaction: a case closed meanwhile takes no more sightings. */
@@ -127,6 +128,20 @@ export function sightingsService(deps: { db: Db; sightings: SightingsRepository;
     async route(userId: Uuid, caseId: Uuid): Promise<Sighting[]> {
       await deps.cases.readable(userId, caseId);
       return deps.sightings.forCase(caseId);
+    },
+
+    /**
+     * The route with where each sighting's camera is (name, place, owning station), so a member can draw it even
+     * for partner cameras outside their scope: metadata crosses borders, video does not (as in reachable answers).
+     */
+    async routeWithCameras(userId: Uuid, caseId: Uuid) {
+      await deps.cases.readable(userId, caseId);
+      const items = await deps.sightings.forCase(caseId);
+      const cams = await deps.positions.byIds([...new Set(items.map((s) => s.cameraId))]);
+      return {
+        items,
+        cameras: cams.map((c) => ({ id: c.id, name: c.name, lat: c.lat, lon: c.lon, ownerClass: c.ownerClass, stationId: c.stationId, removed: c.removed })),
+      };
     },
 
     async history(userId: Uuid, caseId: Uuid, sightingId: Uuid) {

@@ -36,7 +36,7 @@ export function createTracing(deps: {
   const positions = cameraPositionsRepository(db);
   const index = syncedCameraIndex({ repo: positions, bus: deps.bus, log: deps.log });
   const cases = casesService({ db, cases: casesRepo, sightings: sightingsRepo, users: repos.users, agreements: repos.agreements, jurisdictions: repos.jurisdictions, grants: repos.grants, audit: repos.audit, access });
-  const sightings = sightingsService({ db, sightings: sightingsRepo, grants: repos.grants, audit: repos.audit, access, cases });
+  const sightings = sightingsService({ db, sightings: sightingsRepo, positions, grants: repos.grants, audit: repos.audit, access, cases });
   const reachable = reachableService({ index, cases, casesRepo, sightings: sightingsRepo, grants: repos.grants, agreements: repos.agreements, jurisdictions: repos.jurisdictions, users: repos.users, access, config: deps.config });
   const requests = caseRequestsService({ index, cases, grants: deps.grants, grantsRepo: repos.grants, access, config: deps.config });
   const reports = routeReportService({ cases, casesRepo, sightings: sightingsRepo, sightingsService: sightings, grants: repos.grants, cameras: repos.cameras, jurisdictions: repos.jurisdictions, audit: repos.audit, access });

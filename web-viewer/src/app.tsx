@@ -10,13 +10,13 @@ import { LoginPage } from './pages/login.tsx';
 import { MapPage } from './pages/map.tsx';
 import { lazyPage } from './ui.tsx';
 
-type PageId = 'map' | 'live' | 'request' | 'inbox' | 'grants' | 'enrol' | 'owner' | 'audit' | 'playback';
+type PageId = 'map' | 'live' | 'request' | 'inbox' | 'grants' | 'enrol' | 'owner' | 'audit' | 'playback' | 'tracing';
 type Role = Me['user']['role'];
 
 const PAGES_BY_ROLE: Record<Role, PageId[]> = {
-  officer: ['map', 'live', 'request', 'grants', 'playback'],
-  investigator: ['map', 'live', 'request', 'grants', 'playback'],
-  duty_officer: ['map', 'live', 'inbox', 'request', 'grants', 'playback'],
+  officer: ['map', 'live', 'request', 'grants', 'playback', 'tracing'],
+  investigator: ['map', 'live', 'request', 'grants', 'playback', 'tracing'],
+  duty_officer: ['map', 'live', 'inbox', 'request', 'grants', 'playback', 'tracing'],
   village_committee: ['map', 'enrol', 'live'],
   household_owner: ['owner'],
   auditor: ['audit'],
@@ -33,6 +33,7 @@ const PAGES: Record<PageId, ReturnType<typeof lazyPage>> = {
   owner: lazyPage(() => import('./pages/owner.tsx').then((m) => m.OwnerPage)),
   audit: lazyPage(() => import('./pages/audit.tsx').then((m) => m.AuditPage)),
   playback: lazyPage(() => import('./pages/playback.tsx').then((m) => m.PlaybackPage)),
+  tracing: lazyPage(() => import('./pages/tracing.tsx').then((m) => m.TracingPage)),
 };
 
 function here(): string {

@@ -29,6 +29,7 @@ const SightingBody = Type.Object({
   snapshotSha256: Nullable(Type.String()), accessGrantId: Nullable(Uuid), createdBy: Uuid, createdAt: IsoDate, updatedAt: IsoDate, version: Type.Integer(),
 });
 const sightingView = (s: Sighting) => s;
+const SightingCamera = Type.Object({ id: Uuid, name: Type.String(), lat: Type.Number(), lon: Type.Number(), ownerClass: Type.String(), stationId: Uuid, removed: Type.Boolean() });
 
 const CameraAnswer = Type.Object({
   cameraId: Uuid, name: Type.String(), lat: Type.Number(), lon: Type.Number(), ownerClass: Type.String(), sharingMode: Nullable(Type.String()),
@@ -120,8 +121,14 @@ export default async function caseRoutes(app: TypedApp, gw: Gateway): Promise<vo
 
   app.get('/cases/:id/sightings', {
     preHandler: user,
-    schema: { ...sec, summary: 'The route: sightings in time order', params: IdParams, response: withErrors({ 200: Type.Object({ items: Type.Array(SightingBody) }) }) },
-  }, async (req) => ({ items: (await t.sightings.route(authOf(req).user.id, req.params.id)).map(sightingView) }));
+    schema: {
+      ...sec, summary: 'The route: sightings in time order, and where their cameras are (partner cameras too: metadata, not video)', params: IdParams,
+      response: withErrors({ 200: Type.Object({ items: Type.Array(SightingBody), cameras: Type.Array(SightingCamera) }) }),
+    },
+  }, async (req) => {
+    const r = await t.sightings.routeWithCameras(authOf(req).user.id, req.params.id);
+    return { items: r.items.map(sightingView), cameras: r.cameras };
+  });
 
   app.patch('/cases/:id/sightings/:sightingId', {
     preHandler: user,

@@ -1,7 +1,7 @@
 // Typed calls to the gateway API (types generated from its OpenAPI document) with the session's bearer token.
 import type { ApiPaths } from './types.gen.ts';
 
-type Method = 'get' | 'post' | 'put' | 'delete';
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 type Op<P extends keyof ApiPaths, M extends Method> = M extends keyof ApiPaths[P] ? ApiPaths[P][M] : never;
 type Field<O, K extends string> = O extends Record<K, infer X> ? X : never;
 export type ApiResponse<P extends keyof ApiPaths, M extends Method> = Field<Op<P, M>, 'response'>;
@@ -15,7 +15,7 @@ export interface CallOptions<P extends keyof ApiPaths, M extends Method> {
 }
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly reason: string | null = null) {
+  constructor(readonly status: number, readonly code: string, message: string, readonly reason: string | null = null, readonly details: Record<string, unknown> | null = null) {
     super(message);
   }
 }
@@ -62,17 +62,19 @@ export async function rawCall(method: Method, url: string, init: { body?: BodyIn
     let code = 'generic';
     let message = res.statusText;
     let reason: string | null = null;
+    let details: Record<string, unknown> | null = null;
     try {
       const b = (await res.json()) as { error?: { code?: string; message?: string; details?: { reason?: unknown } } };
       code = b.error?.code ?? code;
       message = b.error?.message ?? message;
+      if (b.error?.details && typeof b.error.details === 'object') details = b.error.details;
       if (typeof b.error?.details?.reason === 'string') reason = b.error.details.reason;
     } catch {
       // not JSON: keep the status text
     }
     if (res.status === 429) code = 'rate_limited';
     if (res.status === 401 && token && !url.endsWith('/auth/login')) onUnauthenticated();
-    throw new ApiError(res.status, code, message, reason);
+    throw new ApiError(res.status, code, message, reason, details);
   }
   return res;
 }

@@ -1700,6 +1700,15 @@ export interface ApiPaths {
           updatedAt: string;
           version: number;
         }>;
+        cameras: Array<{
+          id: string;
+          name: string;
+          lat: number;
+          lon: number;
+          ownerClass: string;
+          stationId: string;
+          removed: boolean;
+        }>;
       };
     };
     post: {

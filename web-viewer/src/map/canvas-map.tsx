@@ -22,6 +22,10 @@ export interface CanvasMapProps {
   /** Changing this refits the view to the points and `fitRings` (or all shapes when there are neither). */
   fitKey?: string;
   fitRings?: number[][][];
+  /** Drawn over the cameras (a route, numbered sightings); `at` gives a point's screen position. Redrawn when it changes. */
+  overlay?: (ctx: CanvasRenderingContext2D, at: (lat: number, lon: number) => [number, number]) => void;
+  /** A click on the map where there is no camera or cluster (browse and pick modes). */
+  onMapClick?: (lat: number, lon: number) => void;
 }
 
 const CLASS_COLOUR: Record<string, string> = { police: '#1d4ed8', village: '#15803d', household: '#c2410c' };
@@ -137,6 +141,11 @@ export function CanvasMap(props: CanvasMapProps) {
           s.hits.push({ id: props.id!, x, y, cluster: false });
         }
       }
+    }
+    if (p.overlay) {
+      ctx.save();
+      p.overlay(ctx, (lat, lon) => toScreen(v, s.w, s.h, lon, lat));
+      ctx.restore();
     }
     c.dataset.ready = '1';
     c.dataset.shapes = String(p.shapes.length);
@@ -255,7 +264,7 @@ export function CanvasMap(props: CanvasMapProps) {
     if (props.fitKey !== undefined && props.fitKey !== st.current.fitted && st.current.w) { st.current.fitted = props.fitKey; fit(); }
   }, [props.fitKey, props.points, props.shapes]);
 
-  useEffect(() => { if (props.mode !== 'polygon') st.current.draft = []; render(); }, [props.shapes, props.selected, props.area, props.mode, props.tileUrl]);
+  useEffect(() => { if (props.mode !== 'polygon') st.current.draft = []; render(); }, [props.shapes, props.selected, props.area, props.mode, props.tileUrl, props.overlay]);
 
   const local = (e: MouseEvent): [number, number] => {
     const r = canvas.current!.getBoundingClientRect();
@@ -312,7 +321,11 @@ export function CanvasMap(props: CanvasMapProps) {
       const dd = (h.x - x) ** 2 + (h.y - y) ** 2;
       if (dd < bestD) { best = h; bestD = dd; }
     }
-    if (!best) return;
+    if (!best) {
+      const [lon, lat] = fromScreen(s.view, s.w, s.h, x, y);
+      s.props.onMapClick?.(round6(lat), round6(lon));
+      return;
+    }
     if (best.cluster && s.index) {
       const z = Math.min(18, s.index.getClusterExpansionZoom(best.clusterId!));
       const [lon, lat] = fromScreen(s.view, s.w, s.h, best.x, best.y);
