@@ -307,4 +307,6 @@ export const en: Record<MessageKey, string> = {
   'reason.lifetime_too_long': 'Lifetime longer than the agreement allows',
   'reason.emergency_not_allowed': 'The agreement allows no emergency grants',
   'reason.unknown': 'Unknown reason',
+  // --- map-api ---
+  'live.pickSearch': 'Search cameras by name',
 };

@@ -305,5 +305,7 @@ export const zhCN = {
   'reason.lifetime_too_long': '授权时长超过协议上限',
   'reason.emergency_not_allowed': '协议不允许紧急调阅',
   'reason.unknown': '原因未知',
+  // --- map-api ---
+  'live.pickSearch': '按名称搜索摄像头',
 } as const;
 export type MessageKey = keyof typeof zhCN;

@@ -1,10 +1,10 @@
 // The map: boundaries and cameras coloured by class and state, filtered by class/state/station and searched by name.
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { Camera } from '../api/client.ts';
 import { useShell } from '../context.ts';
 import { t, type MessageKey } from '../i18n/index.ts';
 import { CanvasMap, type MapShape } from '../map/canvas-map.tsx';
-import { loadAllCameras, loadBoundaries } from '../map/boundaries.ts';
+import { loadBoundaries } from '../map/boundaries.ts';
+import { loadMapCameras, type MapCamera } from '../map/map-cameras.ts';
 import { ErrorLine, StateBadge } from '../ui.tsx';
 import { CameraCard } from './camera-card.tsx';
 
@@ -14,7 +14,7 @@ const STATES = ['online', 'offline', 'degraded', 'auth_failed', 'unknown'] as co
 export function MapPage() {
   const shell = useShell();
   const q = shell.query;
-  const [cameras, setCameras] = useState<Camera[]>([]);
+  const [cameras, setCameras] = useState<MapCamera[]>([]);
   const [shapes, setShapes] = useState<MapShape[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [cls, setCls] = useState(q.get('class') ?? '');
@@ -25,12 +25,12 @@ export function MapPage() {
 
   const [camerasLoaded, setCamerasLoaded] = useState(false);
   useEffect(() => {
-    loadAllCameras().then((cs) => { setCameras(cs); setCamerasLoaded(true); }, (e: unknown) => { setError(e); setCamerasLoaded(true); });
+    loadMapCameras().then((cs) => { setCameras(cs); setCamerasLoaded(true); }, (e: unknown) => { setError(e); setCamerasLoaded(true); });
     const off = shell.events.on((e) => {
       if (e.type === 'camera.state') {
         const p = e.payload as { cameraId: string; to: string };
         setCameras((cs) => cs.map((c) => (c.id === p.cameraId ? { ...c, state: p.to } : c)));
-      } else if (e.type === 'resync') loadAllCameras().then(setCameras, setError);
+      } else if (e.type === 'resync') loadMapCameras().then(setCameras, setError);
     });
     return off;
   }, []);
