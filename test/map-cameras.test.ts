@@ -159,6 +159,12 @@ describe('GET /map/cameras', () => {
     expect(b.next).toBeNull();
     // each page its own dictionaries
     expect(row(b, all.ids[2]!)).toEqual(row(all, all.ids[2]!));
+    // each page its own version: a change on the first page leaves the second one's ETag standing
+    const first = await get('admin', '/map/cameras?limit=2');
+    const second = await get('admin', `/map/cameras?limit=5000&afterId=${a.next}`);
+    await t.gw.repos.cameras.update(all.ids[0]!, { name: 'first, renamed' });
+    expect((await get('admin', `/map/cameras?limit=5000&afterId=${a.next}`, { 'if-none-match': second.headers.etag as string })).statusCode).toBe(304);
+    expect((await get('admin', '/map/cameras?limit=2', { 'if-none-match': first.headers.etag as string })).statusCode).toBe(200);
   });
 
   it('refuses anonymous and malformed requests with a code', async () => {

@@ -205,16 +205,18 @@ export function camerasRepository(db: Queryable) {
     },
 
     /**
-     * Changes whenever a row mapRows would return for this filter changes: every UPDATE gives a row a new xmin,
-     * and the health state is hashed itself (camera_health rows are rewritten by every sweep). Read it before the
-     * rows, so a commit in between makes the stored listing look older, never newer.
+     * Changes whenever the page mapRows would return for the same arguments changes: every UPDATE gives a row a new
+     * xmin, and the health state is hashed itself (camera_health rows are rewritten by every sweep); a row entering
+     * or leaving the page changes the count or the sum. Read it before the rows, so a commit in between makes the
+     * stored page look older, never newer.
      */
-    async mapVersion(f: CameraFilter): Promise<string> {
+    async mapVersion(f: CameraFilter & { limit: number }): Promise<string> {
       const w = mapWhere(f);
       const { rows } = await db.query<{ v: string }>(
-        `SELECT count(*)::text || ':' || COALESCE(sum(hashtextextended(c.xmin::text || ':' || COALESCE(h.state, ''), 0)), 0)::text AS v
-         FROM ${FROM} WHERE ${w.where}`,
-        w.values,
+        `SELECT count(*)::text || ':' || COALESCE(sum(hashtextextended(x.v, 0)), 0)::text AS v FROM (
+           SELECT c.xmin::text || ':' || COALESCE(h.state, '') AS v FROM ${FROM}
+           WHERE ${w.where} AND ($5::uuid IS NULL OR c.id > $5) ORDER BY c.id LIMIT $6) x`,
+        [...w.values, f.afterId ?? null, f.limit],
       );
       return rows[0]!.v;
     },

@@ -35,12 +35,20 @@ const MapCamerasBody = Type.Object({
 });
 
 const EMPTY: MapListing = mapListing([], 1);
-// Bounded: a few dozen scopes (stations, villages, owners) and pages, none larger than this.
+// Bounded by count and by bytes (a station's 6,000 cameras are about 1.2 MB as a string plus 0.2 MB gzipped).
 const CACHE_ENTRIES = 64;
-const CACHE_MAX_BODY = 8 * 1024 * 1024;
+const CACHE_BYTES = 64 * 1024 * 1024;
+const bytesOf = (a: PreparedJson): number => a.body.length * 2 + (a.gzipped?.length ?? 0);
 
 export default async function mapRoutes(app: TypedApp, gw: Gateway): Promise<void> {
   const kept = new Map<string, { version: string; answer: PreparedJson }>();
+  let keptBytes = 0;
+  const forget = (key: string) => {
+    const e = kept.get(key);
+    if (!e) return;
+    keptBytes -= bytesOf(e.answer);
+    kept.delete(key);
+  };
   app.get('/map/cameras', {
     preHandler: requireUser(gw),
     schema: {
@@ -59,14 +67,16 @@ export default async function mapRoutes(app: TypedApp, gw: Gateway): Promise<voi
     const { limit, afterId } = req.query;
     const key = JSON.stringify([filter, afterId ?? null, limit]);
     // the version first: a change committed between the two reads leaves the entry looking stale, not fresh
-    const version = await gw.repos.cameras.mapVersion(filter);
+    const version = await gw.repos.cameras.mapVersion({ ...filter, afterId, limit });
     const hit = kept.get(key);
     if (hit && hit.version === version) return sendPrepared(req, reply, hit.answer);
     const answer = await prepareJson(reply, mapListing(await gw.repos.cameras.mapRows({ ...filter, afterId, limit }), limit));
-    kept.delete(key);
-    if (answer.body.length <= CACHE_MAX_BODY) {
+    forget(key);
+    if (bytesOf(answer) <= CACHE_BYTES / 4) {
       kept.set(key, { version, answer });
-      if (kept.size > CACHE_ENTRIES) kept.delete(kept.keys().next().value!);
+      keptBytes += bytesOf(answer);
+      // oldest first
+      while (kept.size > CACHE_ENTRIES || keptBytes > CACHE_BYTES) forget(kept.keys().next().value!);
     }
     return sendPrepared(req, reply, answer);
   });
