@@ -3,7 +3,7 @@
 // first decoded frame (cold: the camera's pull starts; warm: the pull is already running for another viewer),
 // and recorded playback's seek: a click on the timeline → the frame at the new position shown.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type net from 'node:net';
@@ -30,6 +30,7 @@ const DIST = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../w
 
 export async function run(): Promise<Figures> {
   if (!haveBrowser) throw new Error(`bench viewer needs Chromium at ${CHROMIUM}`);
+  const loadAtStart = loadavg()[0]!;
   await ensureViewerBuilt();
   const database = await benchDatabase();
   const config = loadConfig({ file: null, env: {}, overrides: { profile: 'test', demo: false, log: { level: 'silent' }, cameras: { healthEnabled: false } } });
@@ -190,7 +191,8 @@ export async function run(): Promise<Figures> {
       playback_seek_ms_p50: seekMs.length ? round(percentile(seekMs, 50), 0) : 'no seek completed',
       playback_seek_unbuffered_ms_p50: unbufferedMs.length ? round(percentile(unbufferedMs, 50), 0) : 'none unbuffered',
       playback_seeks_timed: `${seekMs.length}/${SEEK_RUNS}, ${unbufferedMs.length} to an unbuffered position`,
-      note: 'measured on the shared 2-core machine while other engineers ran tests; map and tiles in headless Chromium (software decoding)',
+      load_avg_1min: `${loadAtStart.toFixed(1)} at start, ${loadavg()[0]!.toFixed(1)} at end`,
+      note: 'measured on the shared 2-core machine while other engineers ran tests (see load_avg_1min): upper bounds; map and tiles in headless Chromium (software decoding)',
     };
   } finally {
     await browser?.close();
