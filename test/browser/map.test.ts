@@ -88,4 +88,17 @@ describe.skipIf(!haveBrowser)(`the map on the compact listing in Chromium (needs
     await card.locator('[data-testid=card-may]').waitFor();
     await shot(page, 'map-card');
   });
+
+  it('the live page picks cameras by searching their names, listing 100 matches, not all of them', async () => {
+    await page.click('[data-page=live]');
+    const options = () => page.locator('[data-testid=live-pick] option').count();
+    // the prompt and 100 of the 300 cameras
+    await expect.poll(options, { timeout: 10_000 }).toBe(101);
+    await page.fill('[data-testid=live-pick-search]', '寿张 12');
+    // 寿张 12 and 寿张 120–129
+    await expect.poll(options).toBe(12);
+    await page.selectOption('[data-testid=live-pick]', { label: '寿张 12' });
+    await expect.poll(() => page.locator('[data-testid=tile]').count()).toBe(1);
+    expect(await page.locator('[data-testid=tile]').textContent()).toContain('寿张 12');
+  });
 });

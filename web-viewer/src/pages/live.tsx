@@ -18,6 +18,8 @@ export function LivePage() {
   const grant = shell.query.get('grant') ?? undefined;
   const [known, setKnown] = useState<Map<string, string>>(new Map());
   const [choices, setChoices] = useState<Array<{ id: string; name: string }>>([]);
+  // granted partner cameras, listed first: they are what a grantee came here for
+  const [granted, setGranted] = useState<Array<{ id: string; name: string }>>([]);
   const [needle, setNeedle] = useState('');
 
   useEffect(() => {
@@ -30,8 +32,7 @@ export function LivePage() {
       const ids = [...new Set(r.items.filter((g) => g.state === 'approved').flatMap((g) => g.cameraIds))];
       for (const id of ids.slice(0, 64)) {
         const c = await api('get', '/api/v1/cameras/{id}', { params: { id } }).catch(() => null);
-        // granted partner cameras first: they are what a grantee came here for
-        if (c) setChoices((cs) => (cs.some((x) => x.id === c.id) ? cs : [c, ...cs]));
+        if (c) setGranted((cs) => (cs.some((x) => x.id === c.id) ? cs : [...cs, c]));
         if (c) setKnown((k) => new Map(k).set(c.id, c.name));
       }
     }, () => undefined);
@@ -48,12 +49,18 @@ export function LivePage() {
   const picks = useMemo(() => {
     const n = needle.trim().toLowerCase();
     const out: Array<{ id: string; name: string }> = [];
-    for (const c of choices) {
-      if (out.length >= PICK_MAX) break;
-      if (!cams.includes(c.id) && (!n || c.name.toLowerCase().includes(n))) out.push(c);
+    const seen = new Set(cams);
+    for (const list of [granted, choices]) {
+      for (const c of list) {
+        if (out.length >= PICK_MAX) break;
+        if (!seen.has(c.id) && (!n || c.name.toLowerCase().includes(n))) {
+          seen.add(c.id);
+          out.push(c);
+        }
+      }
     }
     return out;
-  }, [choices, cams, needle]);
+  }, [granted, choices, cams, needle]);
 
   const add = (id: string) => {
     if (!id || cams.includes(id)) return;
