@@ -249,14 +249,8 @@ function viaGrant(
   return checkGrant(subject, action, kind, camera, grant, context);
 }
 
-function checkGrant(
-  subject: Subject,
-  action: Action,
-  kind: Kind,
-  camera: CameraResource,
-  grant: GrantView,
-  context: DecisionContext,
-): Decision {
+/** Why this grant does not cover this subject and camera at all, whatever the action; null when it does. */
+function grantDenial(subject: Subject, camera: CameraResource, grant: GrantView): Decision | null {
   if (!POLICE_ROLES.has(subject.role)) return denied.role_cannot;
   if (grant.state !== 'approved') {
     if (grant.state === 'revoked') return denied.grant_revoked;
@@ -265,6 +259,27 @@ function checkGrant(
   }
   if (grant.granteeUserId !== subject.userId) return denied.grant_not_for_user;
   if (!grant.cameraIds.has(camera.id)) return denied.grant_not_for_camera;
+  return null;
+}
+
+/**
+ * Does an approved, unexpired grant issued to this subject name this camera (for some action and window)? What
+ * decide() checks of a grant before the action and its windows: scope() lets a grantee read the camera's record.
+ */
+export function grantCoversCamera(subject: Subject, camera: CameraResource, grant: GrantView, now: Date): boolean {
+  return grantDenial(subject, camera, grant) === null && now.getTime() < grant.expiresAt.getTime();
+}
+
+function checkGrant(
+  subject: Subject,
+  action: Action,
+  kind: Kind,
+  camera: CameraResource,
+  grant: GrantView,
+  context: DecisionContext,
+): Decision {
+  const notCovered = grantDenial(subject, camera, grant);
+  if (notCovered) return notCovered;
   if (!grant.actions.has(action)) return denied.grant_action_not_allowed;
 
   const now = context.now.getTime();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CameraResource, Role, Subject } from '../domain/types.ts';
+import type { CameraResource, GrantView, Role, Subject } from '../domain/types.ts';
 import { scope } from './scope.ts';
 
 const subj = (role: Role, over: Partial<Subject> = {}): Subject => ({
@@ -29,17 +29,17 @@ describe('scope: cameras', () => {
   it('an auditor lists every camera but never owners’ names or addresses, nor device addresses', () => {
     const s = scope(subj('auditor'));
     expect(s.seesCamera(cam({ stationId: 'S9' }))).toBe(true);
-    expect(s.cameraFields(home)).toEqual({ owner: false, endpoint: false });
+    expect(s.cameraFields(home)).toEqual({ owner: false, endpoint: false, health: true });
   });
   it('only managers see the device address', () => {
-    expect(scope(subj('duty_officer')).cameraFields(cam())).toEqual({ owner: true, endpoint: true });
-    expect(scope(subj('officer')).cameraFields(cam())).toEqual({ owner: true, endpoint: false });
-    expect(scope(subj('investigator')).cameraFields(home)).toEqual({ owner: true, endpoint: false });
+    expect(scope(subj('duty_officer')).cameraFields(cam())).toEqual({ owner: true, endpoint: true, health: true });
+    expect(scope(subj('officer')).cameraFields(cam())).toEqual({ owner: true, endpoint: false, health: true });
+    expect(scope(subj('investigator')).cameraFields(home)).toEqual({ owner: true, endpoint: false, health: true });
     expect(scope(subj('village_committee')).cameraFields(home).endpoint).toBe(true);
     expect(scope(subj('household_owner')).cameraFields(home).endpoint).toBe(true);
-    expect(scope(subj('system_admin')).cameraFields(home)).toEqual({ owner: true, endpoint: true });
+    expect(scope(subj('system_admin')).cameraFields(home)).toEqual({ owner: true, endpoint: true, health: true });
     // Out of scope: nothing.
-    expect(scope(subj('officer', { stationId: 'S2' })).cameraFields(cam())).toEqual({ owner: false, endpoint: false });
+    expect(scope(subj('officer', { stationId: 'S2' })).cameraFields(cam())).toEqual({ owner: false, endpoint: false, health: false });
   });
 });
 
@@ -58,5 +58,30 @@ describe('scope: grants', () => {
     expect(scope(subj('officer')).grants('inbox')).toBeNull();
     expect(scope(subj('officer')).grants('station')).toBeNull();
     expect(scope(subj('officer')).grants('mine')).toEqual({ requesterUserId: 'u-officer' });
+  });
+});
+
+describe('scope: cameras granted to the subject', () => {
+  const now = new Date('2026-11-24T10:00:00Z');
+  const partner = cam({ id: 'p1', stationId: 'S2' });
+  const grant = (over: Partial<GrantView> = {}): GrantView => ({
+    id: 'g', state: 'approved', granteeUserId: 'u-investigator', cameraIds: new Set(['p1']), actions: new Set(['playback']),
+    footage: { from: new Date('2026-11-24T01:00:00Z'), to: new Date('2026-11-24T02:00:00Z') }, live: null,
+    expiresAt: new Date('2026-11-24T12:00:00Z'), emergency: false, caseNo: 'C1', ...over,
+  });
+  it('an approved, unexpired grant issued to the subject and naming the camera lets the record be read, with no fields', () => {
+    const s = scope(subj('investigator'));
+    expect(s.seesCamera(partner)).toBe(false);
+    expect(s.seesGrantedCamera(partner, [grant()], now)).toBe(true);
+    expect(s.cameraFields(partner)).toEqual({ owner: false, endpoint: false, health: false });
+  });
+  it('not a pending, revoked or expired grant, one issued to someone else, or one for other cameras; not for non-police', () => {
+    const s = scope(subj('investigator'));
+    expect(s.seesGrantedCamera(partner, [], now)).toBe(false);
+    for (const state of ['pending', 'revoked', 'expired', 'denied', 'withdrawn'] as const) expect(s.seesGrantedCamera(partner, [grant({ state })], now), state).toBe(false);
+    expect(s.seesGrantedCamera(partner, [grant({ expiresAt: now })], now)).toBe(false);
+    expect(s.seesGrantedCamera(partner, [grant({ granteeUserId: 'u-officer' })], now)).toBe(false);
+    expect(s.seesGrantedCamera(partner, [grant({ cameraIds: new Set(['p2']) })], now)).toBe(false);
+    expect(scope(subj('village_committee', { userId: 'u-investigator' })).seesGrantedCamera(partner, [grant()], now)).toBe(false);
   });
 });

@@ -4,7 +4,8 @@ import type { CameraResource, Subject } from '../domain/types.ts';
 import type { CameraFilter } from '../repositories/cameras.repository.ts';
 import type { Grant, GrantFilter } from '../repositories/grants.repository.ts';
 import type { GatewayEvent } from '../events/types.ts';
-import { decide } from './policy.ts';
+import type { GrantView } from '../domain/types.ts';
+import { decide, grantCoversCamera } from './policy.ts';
 
 export type GrantListView = 'mine' | 'inbox' | 'review' | 'station';
 type CameraFacts = Pick<CameraResource, 'ownerClass' | 'stationId' | 'villageId' | 'ownerUserId'>;
@@ -15,14 +16,21 @@ export interface CameraFieldRights {
   owner: boolean;
   /** The device's host:port: only those who manage the camera. */
   endpoint: boolean;
+  /** The health reason as the role reads it (stateReasonFor); otherwise only which part failed. */
+  health: boolean;
 }
 
-const NOTHING: CameraFieldRights = { owner: false, endpoint: false };
+const NOTHING: CameraFieldRights = { owner: false, endpoint: false, health: false };
 
 export interface Scope {
   /** The listing filter, or null when the subject lists no cameras at all. */
   readonly cameras: CameraFilter | null;
   seesCamera(c: CameraFacts): boolean;
+  /**
+   * A camera outside the listing that one of these grants names for this subject (approved, unexpired, issued to
+   * them): its record is readable with no owner data, device address or health detail (cameraFields gives none).
+   */
+  seesGrantedCamera(c: CameraResource, grants: readonly GrantView[], now: Date): boolean;
   cameraFields(c: CameraResource): CameraFieldRights;
   /** The grant filter for one of the grant views, or null when that view is empty for this subject. */
   grants(view: GrantListView): GrantFilter | null;
@@ -47,11 +55,14 @@ export function scope(s: Subject): Scope {
         && (!cameras.ownerUserId || cameras.ownerUserId === c.ownerUserId)
         && (!cameras.ownerClasses || cameras.ownerClasses.includes(c.ownerClass));
     },
+    seesGrantedCamera(c, grants, now) {
+      return grants.some((g) => grantCoversCamera(s, c, g, now));
+    },
     cameraFields(c) {
       if (!this.seesCamera(c)) return NOTHING;
       const manages = s.role === 'system_admin' || decide(s, 'manage', c, { now: new Date(), villageCommitteeMayView: false }).allow;
       // Auditors check the trail, not households: no names or addresses. Everyone else in scope serves them.
-      return { owner: s.role !== 'auditor', endpoint: manages };
+      return { owner: s.role !== 'auditor', endpoint: manages, health: true };
     },
     grants(view) {
       switch (view) {

@@ -16,6 +16,12 @@ const GENERIC: [RegExp, string][] = [
 /** The reason as this role may read it: in full for operators; else the code and a generic sentence. */
 export function stateReasonFor(role: Role, reason: string | null): string | null {
   if (reason === null || OPERATORS.has(role)) return reason;
+  return genericStateReason(reason);
+}
+
+/** The code and a generic sentence, for anyone: what a partner station reads of a camera granted to it. */
+export function genericStateReason(reason: string | null): string | null {
+  if (reason === null) return null;
   const code = /^[a-z_]+/.exec(reason)?.[0] ?? 'unavailable';
   const text = GENERIC.find(([re]) => re.test(reason))?.[1] ?? 'camera is not delivering video';
   return `${code}: ${text}`;

@@ -25,6 +25,7 @@ import { redactedRequest } from './log-redaction.ts';
 import { guardConnections } from './connection-guard.ts';
 import { limitAnonymousMedia } from './anonymous-media-limit.ts';
 import caseRoutes from './routes/cases.ts';
+import mapRoutes from './routes/map.ts';
 import webViewer from './web-viewer.ts';
 import { canonicaliseCameraIdParams } from './canonical-ids.ts';
 
@@ -113,6 +114,7 @@ export async function buildApp(gw: Gateway, opts: BuildAppOptions = {}): Promise
     await eventRoutes(typed(a), gw);
     await accessAuditRoutes(typed(a), gw);
     await caseRoutes(typed(a), gw);
+    await mapRoutes(typed(a), gw);
   }, { prefix: '/api/v1' });
   for (const p of opts.plugins ?? []) await app.register(p);
   await app.register(async (a) => webViewer(a, gw));

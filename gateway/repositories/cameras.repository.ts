@@ -92,6 +92,17 @@ export interface CameraFilter {
   afterId?: Uuid;
 }
 
+/** The scope filter of the map's listing as SQL ($1–$4). */
+function mapWhere(f: CameraFilter): { where: string; values: unknown[] } {
+  // A scope filter that grew a condition this does not apply must fail loudly, never list too much.
+  if (f.ids || f.near || f.polygon || f.includeRemoved) throw new Error('map listing: unsupported camera filter');
+  return {
+    where: `c.removed_at IS NULL AND ($1::uuid IS NULL OR c.station_id = $1) AND ($2::uuid IS NULL OR c.village_id = $2)
+            AND ($3::uuid IS NULL OR c.owner_user_id = $3) AND ($4::text[] IS NULL OR c.owner_class = ANY($4))`,
+    values: [f.stationId ?? null, f.villageId ?? null, f.ownerUserId ?? null, f.ownerClasses ?? null],
+  };
+}
+
 export function camerasRepository(db: Queryable) {
   return {
     async insert(c: CameraWrite, q: Queryable = db): Promise<Uuid> {
@@ -178,6 +189,38 @@ export function camerasRepository(db: Queryable) {
       return rows;
     },
 
+    /**
+     * What the map draws, for a scope's listing filter, a page in id order: only the columns the map needs, as tuples
+     * (no per-row objects, no credentials or device data read at all).
+     */
+    async mapRows(f: CameraFilter & { limit: number }): Promise<MapRow[]> {
+      const w = mapWhere(f);
+      const { rows } = await db.query<MapRow>({
+        text: `SELECT c.id, c.name, c.owner_class, c.station_id, c.village_id, c.sharing_mode, c.lon, c.lat, c.enabled, COALESCE(h.state, 'unknown')
+               FROM ${FROM} WHERE ${w.where} AND ($5::uuid IS NULL OR c.id > $5) ORDER BY c.id LIMIT $6`,
+        values: [...w.values, f.afterId ?? null, f.limit],
+        rowMode: 'array',
+      });
+      return rows;
+    },
+
+    /**
+     * Changes whenever the page mapRows would return for the same arguments changes: every UPDATE gives a row a new
+     * xmin, and the health state is hashed itself (camera_health rows are rewritten by every sweep); a row entering
+     * or leaving the page changes the count or the sum. Read it before the rows, so a commit in between makes the
+     * stored page look older, never newer.
+     */
+    async mapVersion(f: CameraFilter & { limit: number }): Promise<string> {
+      const w = mapWhere(f);
+      const { rows } = await db.query<{ v: string }>(
+        `SELECT count(*)::text || ':' || COALESCE(sum(hashtextextended(x.v, 0)), 0)::text AS v FROM (
+           SELECT c.xmin::text || ':' || COALESCE(h.state, '') AS v FROM ${FROM}
+           WHERE ${w.where} AND ($5::uuid IS NULL OR c.id > $5) ORDER BY c.id LIMIT $6) x`,
+        [...w.values, f.afterId ?? null, f.limit],
+      );
+      return rows[0]!.v;
+    },
+
     async count(f: { stationId?: Uuid } = {}): Promise<number> {
       const { rows } = await db.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM cameras WHERE removed_at IS NULL AND ($1::uuid IS NULL OR station_id = $1)`,
@@ -260,3 +303,6 @@ export interface ProbeTarget {
   streamUri: string | null;
   mediaPorts: number[];
 }
+
+/** One camera as the map draws it: id, name, ownerClass, stationId, villageId, sharingMode, lon, lat, enabled, state. */
+export type MapRow = [Uuid, string, OwnerClass, Uuid, Uuid | null, SharingMode | null, number, number, boolean, string];

@@ -173,10 +173,21 @@ export function grantsRepository(db: Queryable) {
     async usable(userId: Uuid, cameraId: Uuid, action: Action, now: Date): Promise<Grant[]> {
       const { rows } = await db.query<Grant>(
         `SELECT ${COLS} FROM grants g
-         WHERE g.requester_user_id = $1 AND g.state = 'approved' AND $2::uuid = ANY(g.camera_ids) AND $3 = ANY(g.actions)
+         WHERE g.requester_user_id = $1 AND g.state = 'approved' AND g.camera_ids @> ARRAY[$2::uuid] AND $3 = ANY(g.actions)
            AND g.expires_at > $4
          ORDER BY g.expires_at DESC LIMIT 20`,
         [userId, cameraId, action, now],
+      );
+      return rows;
+    },
+
+    /** The user's approved, unexpired grants naming this camera, for any action. */
+    async approvedFor(userId: Uuid, cameraId: Uuid, now: Date): Promise<Grant[]> {
+      const { rows } = await db.query<Grant>(
+        `SELECT ${COLS} FROM grants g
+         WHERE g.requester_user_id = $1 AND g.state = 'approved' AND g.camera_ids @> ARRAY[$2::uuid] AND g.expires_at > $3
+         ORDER BY g.expires_at DESC LIMIT 20`,
+        [userId, cameraId, now],
       );
       return rows;
     },

@@ -147,8 +147,13 @@ describe.skipIf(!haveBrowser)(`the web viewer in Chromium (needs ${CHROMIUM})`, 
     await owner.click('.owner-page [data-testid=grant] button.primary');
     await owner.waitForSelector('.owner-page [data-testid=grant]', { state: 'detached' });
 
+    // the partner cameras' names come from the gateway (the grants name them), not from what this browser
+    // remembered of the preview
+    await investigator.evaluate(() => localStorage.removeItem('shouwang.cameraNames'));
     await investigator.click('[data-page=grants]');
     await investigator.waitForSelector('[data-testid=grant][data-state=approved] >> nth=1');
+    await expect.poll(() => investigator.textContent('.grants-page'), { timeout: 10_000 }).toContain('城关 台前黄河桥西');
+    expect(await investigator.textContent('.grants-page')).toContain('城关村 3排12号 门口');
     await shot(investigator, 'my-grants');
     await investigator.goto(`${t.baseUrl}/live?cams=${cam.a},${cam.home},${cam.b}&layout=4`);
     await investigator.waitForFunction((ids) => ids.every((id) => {

@@ -1,6 +1,6 @@
 // The logged-in session: bearer token kept in localStorage, who I am, and where to return after a re-login.
 import { api, setToken, type Me } from './api/client.ts';
-import { prefetchCameras } from './map/boundaries.ts';
+import { dropPrefetchedMapCameras, prefetchMapCameras } from './map/map-cameras.ts';
 
 const TOKEN_KEY = 'shouwang.session';
 const RETURN_KEY = 'shouwang.returnTo';
@@ -17,7 +17,7 @@ export async function login(username: string, password: string): Promise<Me> {
   const r = await api('post', '/api/v1/auth/login', { body: { username, password } });
   localStorage.setItem(TOKEN_KEY, r.token);
   setToken(r.token);
-  prefetchCameras();
+  prefetchForPage();
   return api('get', '/api/v1/me');
 }
 
@@ -26,7 +26,7 @@ export async function resume(): Promise<Me | null> {
   if (!tok) return null;
   setToken(tok);
   try {
-    prefetchCameras();
+    prefetchForPage();
     return await api('get', '/api/v1/me');
   } catch {
     forget();
@@ -34,8 +34,14 @@ export async function resume(): Promise<Me | null> {
   }
 }
 
+// The pages that open on the camera listing: load it beside /me rather than after it.
+function prefetchForPage(): void {
+  if (/^\/(map|live|request|inbox)?(\/|$)/.test(location.pathname)) prefetchMapCameras();
+}
+
 export function forget(): void {
   setToken(null);
+  dropPrefetchedMapCameras();
   try {
     localStorage.removeItem(TOKEN_KEY);
   } catch {

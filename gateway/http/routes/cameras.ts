@@ -5,11 +5,12 @@ import type { Gateway } from '../../compose.ts';
 import { withErrors, Uuid, IsoDate, enumOf, ErrorBody } from '../schemas.ts';
 import { authOf, requireRole, requireUser } from '../auth-hook.ts';
 import { OWNER_CLASSES, SHARING_MODES, type Role, type Subject } from '../../domain/types.ts';
-import { stateReasonFor } from '../../cameras/state-reason.ts';
+import { genericStateReason, stateReasonFor } from '../../cameras/state-reason.ts';
 import { errors } from '../../errors.ts';
 import { subjectOf } from '../../services/subjects.ts';
 import { toCameraResource, type Camera } from '../../repositories/cameras.repository.ts';
 import { scope } from '../../access/scope.ts';
+import { toGrantView } from '../../access/runtime.ts';
 import { runBulkEnrolment } from '../../cameras/bulk-enrolment.ts';
 import { MAX_CSV_BYTES } from '../../cameras/csv.ts';
 import { discover } from '../../../camera-adapters/onvif/index.ts';
@@ -48,8 +49,8 @@ function view(s: Subject, c: Camera) {
     ownerName: may.owner ? c.ownerName : null,
     address: may.owner ? c.address : null,
     endpoint: may.endpoint ? `${c.onvifHost}:${c.onvifPort}` : null,
-    // Operators read the health detail; lower ranks only which part failed.
-    stateReason: stateReasonFor(s.role, c.stateReason),
+    // Operators read the health detail; lower ranks, and partners reading a granted camera, only which part failed.
+    stateReason: may.health ? stateReasonFor(s.role, c.stateReason) : genericStateReason(c.stateReason),
   };
 }
 
@@ -116,12 +117,25 @@ export default async function cameraRoutes(app: TypedApp, gw: Gateway): Promise<
 
   app.get(
     '/cameras/:id',
-    { preHandler: requireUser(gw), schema: { ...sec, params: Type.Object({ id: Uuid }), response: withErrors({ 200: CameraBody }) } },
+    {
+      preHandler: requireUser(gw),
+      schema: {
+        ...sec,
+        summary: 'One camera in your scope, or one an approved grant of yours names (then without owner data, device address or health detail)',
+        params: Type.Object({ id: Uuid }), response: withErrors({ 200: CameraBody }),
+      },
+    },
     async (req) => {
       const actor = await actorOf(gw, req);
       const cam = await gw.repos.cameras.byId(req.params.id);
-      if (!inScope(actor, cam)) throw errors.notFound('no such camera');
-      return view(actor, cam);
+      if (!cam || cam.removedAt) throw errors.notFound('no such camera');
+      const sc = scope(actor);
+      if (sc.seesCamera(cam)) return view(actor, cam);
+      // a grantee's partner camera: its name and basic facts for the grant's cards and tiles
+      const now = new Date();
+      const grants = (await gw.repos.grants.approvedFor(actor.userId, cam.id, now)).map(toGrantView);
+      if (sc.seesGrantedCamera(toCameraResource(cam), grants, now)) return view(actor, cam);
+      throw errors.notFound('no such camera');
     },
   );
 

@@ -2098,6 +2098,35 @@ export interface ApiPaths {
       };
     };
   };
+  "/api/v1/map/cameras": {
+    get: {
+      params: never;
+      query: {
+        limit?: number;
+        afterId?: string;
+      };
+      body: never;
+      response: {
+        count: number;
+        next: string | null;
+        ownerClasses: Array<string>;
+        sharingModes: Array<string>;
+        stations: Array<string>;
+        villages: Array<string>;
+        states: Array<string>;
+        ids: Array<string>;
+        names: Array<string>;
+        lon: Array<number>;
+        lat: Array<number>;
+        ownerClass: Array<number>;
+        station: Array<number>;
+        village: Array<number>;
+        sharingMode: Array<number>;
+        state: Array<number>;
+        enabled: Array<number>;
+      };
+    };
+  };
   "/api/v1/cameras/{cameraId}/recordings": {
     get: {
       params: {

@@ -542,4 +542,6 @@ export const en: Record<MessageKey, string> = {
   'reason.unknown_key': 'Signed with a key this gateway does not know',
   'reason.wrong_header': 'Wrong signature header',
   'reason.malformed_signature': 'Malformed signature',
+  // --- map-api ---
+  'live.pickSearch': 'Search cameras by name',
 };

@@ -540,5 +540,7 @@ export const zhCN = {
   'reason.unknown_key': '签名密钥不属于本平台',
   'reason.wrong_header': '签名头不正确',
   'reason.malformed_signature': '签名格式不正确',
+  // --- map-api ---
+  'live.pickSearch': '按名称搜索摄像头',
 } as const;
 export type MessageKey = keyof typeof zhCN;

@@ -37,22 +37,8 @@ export function loadBoundaries(list: Jurisdiction[]): Promise<MapShape[]> {
   return cache;
 }
 
-type CameraList = Awaited<ReturnType<typeof fetchAllCameras>>;
-let prefetched: Promise<CameraList> | null = null;
-
-/** Starts loading the cameras at boot, beside /me, so the map does not wait for two round trips in a row. */
-export function prefetchCameras(): void {
-  prefetched = fetchAllCameras();
-  prefetched.catch(() => undefined);
-}
-
-export function loadAllCameras(stationId?: string): Promise<CameraList> {
-  const p = !stationId && prefetched ? prefetched : fetchAllCameras(stationId);
-  prefetched = null;
-  return p;
-}
-
-async function fetchAllCameras(stationId?: string) {
+/** Full camera records (health detail, owners) for the pages that manage cameras; the map uses map-cameras.ts. */
+export async function loadAllCameras(stationId?: string) {
   const items = [];
   let afterId: string | undefined;
   for (let page = 0; page < 100; page++) {

@@ -1,20 +1,26 @@
 // A camera's card: snapshot, state, owner station, sharing mode, and what you may do with it (and why not),
-// as the gateway decides it when asked for a snapshot token.
+// as the gateway decides it when asked for a snapshot token. Drawn at once from the map's record; the full
+// record (last seen) is fetched on opening.
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type Camera } from '../api/client.ts';
+import type { MapCamera } from '../map/map-cameras.ts';
 import { stationName, useShell } from '../context.ts';
 import { t, tCode, type MessageKey } from '../i18n/index.ts';
 import { fmtTime } from '../time.ts';
 import { StateBadge, errorText } from '../ui.tsx';
 
-export function CameraCard({ camera, onClose }: { camera: Camera; onClose: () => void }) {
+export function CameraCard({ camera: summary, onClose }: { camera: MapCamera; onClose: () => void }) {
   const shell = useShell();
   const [snap, setSnap] = useState<string | null>(null);
   const [allowed, setAllowed] = useState<{ ok: boolean; why: string } | null>(null);
+  const [full, setFull] = useState<Camera | null>(null);
+  // the live state from the map (events) over the fetched record's
+  const camera = { ...(full?.id === summary.id ? full : { lastSeenAt: null }), ...summary };
   useEffect(() => {
     setSnap(null);
     setAllowed(null);
     let live = true;
+    api('get', '/api/v1/cameras/{id}', { params: { id: summary.id } }).then((c) => { if (live) setFull(c); }, () => undefined);
     api('post', '/api/v1/play-tokens', { body: { cameraId: camera.id, action: 'snapshot' } }).then((r) => {
       if (!live) return;
       setAllowed({ ok: true, why: tCode('reason', r.reason) });
@@ -23,7 +29,7 @@ export function CameraCard({ camera, onClose }: { camera: Camera; onClose: () =>
       if (live) setAllowed({ ok: false, why: e instanceof ApiError && e.reason ? tCode('reason', e.reason) : errorText(e) });
     });
     return () => { live = false; };
-  }, [camera.id]);
+  }, [summary.id]);
   const sharingKey = `sharing.${camera.sharingMode ?? 'null'}` as MessageKey;
   return (
     <aside class="card camera-card" data-testid="camera-card">

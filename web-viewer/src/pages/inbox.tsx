@@ -1,10 +1,10 @@
 // The duty officer's inbox: requests arrive live over the events socket; approve, narrow (cameras and a
 // shorter footage window) or deny; the emergency review queue; approved grants of the station, to revoke.
 import { useEffect, useState } from 'preact/hooks';
-import { api, type Camera, type Grant } from '../api/client.ts';
+import { api, type Grant } from '../api/client.ts';
 import { useShell } from '../context.ts';
 import { t } from '../i18n/index.ts';
-import { loadAllCameras } from '../map/boundaries.ts';
+import { loadMapCameras } from '../map/map-cameras.ts';
 import { fromLocalInput, toLocalInput } from '../time.ts';
 import { ErrorLine } from '../ui.tsx';
 import { GrantCard } from './grant-card.tsx';
@@ -36,7 +36,7 @@ export function InboxPage() {
   };
   useEffect(() => {
     void load();
-    void loadAllCameras().then((cs: Camera[]) => setNames(new Map(cs.map((c) => [c.id, c.name]))), () => undefined);
+    void loadMapCameras().then((cs) => setNames(new Map(cs.map((c) => [c.id, c.name]))), () => undefined);
     return shell.events.on((e) => {
       if (e.type === 'grant.requested' || e.type === 'grant.emergency') {
         const id = (e.payload as { grantId?: string }).grantId;

@@ -1,10 +1,10 @@
 // The map: boundaries and cameras coloured by class and state, filtered by class/state/station and searched by name.
-import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { Camera } from '../api/client.ts';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useShell } from '../context.ts';
 import { t, type MessageKey } from '../i18n/index.ts';
 import { CanvasMap, type MapShape } from '../map/canvas-map.tsx';
-import { loadAllCameras, loadBoundaries } from '../map/boundaries.ts';
+import { loadBoundaries } from '../map/boundaries.ts';
+import { loadMapCameras, type MapCamera } from '../map/map-cameras.ts';
 import { ErrorLine, StateBadge } from '../ui.tsx';
 import { CameraCard } from './camera-card.tsx';
 
@@ -14,7 +14,7 @@ const STATES = ['online', 'offline', 'degraded', 'auth_failed', 'unknown'] as co
 export function MapPage() {
   const shell = useShell();
   const q = shell.query;
-  const [cameras, setCameras] = useState<Camera[]>([]);
+  const [cameras, setCameras] = useState<MapCamera[]>([]);
   const [shapes, setShapes] = useState<MapShape[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [cls, setCls] = useState(q.get('class') ?? '');
@@ -24,15 +24,26 @@ export function MapPage() {
   const [picked, setPicked] = useState<string | null>(q.get('camera'));
 
   const [camerasLoaded, setCamerasLoaded] = useState(false);
+  // state changes from a health sweep arrive by the hundred: applied together, at most four times a second,
+  // so 6,000 cameras are filtered and clustered again once, not once per camera
+  const changes = useRef({ states: new Map<string, string>(), timer: 0 as unknown as ReturnType<typeof setTimeout> });
   useEffect(() => {
-    loadAllCameras().then((cs) => { setCameras(cs); setCamerasLoaded(true); }, (e: unknown) => { setError(e); setCamerasLoaded(true); });
+    loadMapCameras().then((cs) => { setCameras(cs); setCamerasLoaded(true); }, (e: unknown) => { setError(e); setCamerasLoaded(true); });
+    const ch = changes.current;
+    const apply = () => {
+      ch.timer = 0 as unknown as ReturnType<typeof setTimeout>;
+      const states = ch.states;
+      ch.states = new Map();
+      setCameras((cs) => cs.map((c) => (states.has(c.id) ? { ...c, state: states.get(c.id)! } : c)));
+    };
     const off = shell.events.on((e) => {
       if (e.type === 'camera.state') {
         const p = e.payload as { cameraId: string; to: string };
-        setCameras((cs) => cs.map((c) => (c.id === p.cameraId ? { ...c, state: p.to } : c)));
-      } else if (e.type === 'resync') loadAllCameras().then(setCameras, setError);
+        ch.states.set(p.cameraId, p.to);
+        if (!ch.timer) ch.timer = setTimeout(apply, 250);
+      } else if (e.type === 'resync') loadMapCameras().then(setCameras, setError);
     });
-    return off;
+    return () => { off(); clearTimeout(ch.timer); };
   }, []);
   // boundaries after the cameras: the cameras make the page usable, the outlines can follow
   useEffect(() => {

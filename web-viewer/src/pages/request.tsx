@@ -2,11 +2,12 @@
 // what is left out and why), windows, actions, case number, reason, emergency with its rules.
 // The half-filled form is kept in localStorage, so a reload or a re-login loses nothing.
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { api, type Camera, type Preview, type RequestBody } from '../api/client.ts';
+import { api, type Preview, type RequestBody } from '../api/client.ts';
 import { stationName, useShell } from '../context.ts';
 import { t, tCode, type MessageKey } from '../i18n/index.ts';
 import { CanvasMap, type Area, type MapMode, type MapShape } from '../map/canvas-map.tsx';
-import { loadAllCameras, loadBoundaries } from '../map/boundaries.ts';
+import { loadBoundaries } from '../map/boundaries.ts';
+import { loadMapCameras, type MapCamera } from '../map/map-cameras.ts';
 import { fromLocalInput, toLocalInput } from '../time.ts';
 import { ErrorLine, StateBadge } from '../ui.tsx';
 import { rememberNames } from '../camera-names.ts';
@@ -49,14 +50,14 @@ export function RequestPage() {
       return emptyDraft();
     }
   });
-  const [mine, setMine] = useState<Camera[]>([]);
+  const [mine, setMine] = useState<MapCamera[]>([]);
   const [shapes, setShapes] = useState<MapShape[]>([]);
   const [preview, setPreview] = useState<Preview | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [sent, setSent] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  useEffect(() => { void loadAllCameras().then(setMine, () => undefined); }, []);
+  useEffect(() => { void loadMapCameras().then(setMine, () => undefined); }, []);
   useEffect(() => { if (shell.jurisdictions.size) void loadBoundaries([...shell.jurisdictions.values()]).then(setShapes); }, [shell.jurisdictions]);
   useEffect(() => { localStorage.setItem(key, JSON.stringify(draft)); }, [draft]);
 
