@@ -307,4 +307,8 @@ export const en: Record<MessageKey, string> = {
   'reason.lifetime_too_long': 'Lifetime longer than the agreement allows',
   'reason.emergency_not_allowed': 'The agreement allows no emergency grants',
   'reason.unknown': 'Unknown reason',
+  // --- phone-e2e ---
+  'common.listSeparator': ', ',
+  'nav.menu': 'Menu',
+  'inbox.reviewNote': 'Review note (optional)',
 };

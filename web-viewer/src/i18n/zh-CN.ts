@@ -305,5 +305,9 @@ export const zhCN = {
   'reason.lifetime_too_long': '授权时长超过协议上限',
   'reason.emergency_not_allowed': '协议不允许紧急调阅',
   'reason.unknown': '原因未知',
+  // --- phone-e2e ---
+  'common.listSeparator': '、',
+  'nav.menu': '菜单',
+  'inbox.reviewNote': '复核意见（可选）',
 } as const;
 export type MessageKey = keyof typeof zhCN;

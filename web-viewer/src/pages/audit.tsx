@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, rawCall, urlOf, type ApiResponse } from '../api/client.ts';
 import { useShell } from '../context.ts';
 import { t } from '../i18n/index.ts';
-import { fmtTime, fromLocalInput } from '../time.ts';
+import { fmtTime, fromLocalInput, todayInShanghai } from '../time.ts';
 import { ErrorLine } from '../ui.tsx';
 
 type Row = ApiResponse<'/api/v1/audit', 'get'>['items'][number];
@@ -33,7 +33,7 @@ export function AuditPage() {
       const url = URL.createObjectURL(await res.blob());
       const a = document.createElement('a');
       a.href = url;
-      a.download = `audit-${new Date().toISOString().slice(0, 10)}.csv`;
+      a.download = `audit-${todayInShanghai()}.csv`;
       a.click();
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
     } catch (e) {

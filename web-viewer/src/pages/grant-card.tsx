@@ -40,9 +40,9 @@ export function GrantCard({ grant, names, fresh, children }: { grant: Grant; nam
         <dt>{t('grant.owner')}</dt><dd>{stationName(shell, grant.ownerStationId)}</dd>
         <dt>{t('grant.reason')}</dt><dd>{grant.reason}</dd>
         <dt>{t('grant.cameras')}</dt>
-        <dd>{grant.cameraIds.map((id) => cameraName(id, names)).join('、')}
+        <dd>{grant.cameraIds.map((id) => cameraName(id, names)).join(t('common.listSeparator'))}
           {grant.requestedCameraIds.length > grant.cameraIds.length && <span class="muted"> ({grant.cameraIds.length}/{grant.requestedCameraIds.length})</span>}</dd>
-        <dt>{t('grant.actions')}</dt><dd>{grant.actions.map((a) => t(`action.${a}` as MessageKey)).join('、')}</dd>
+        <dt>{t('grant.actions')}</dt><dd>{grant.actions.map((a) => t(`action.${a}` as MessageKey)).join(t('common.listSeparator'))}</dd>
         {grant.footage && <><dt>{t('grant.footage')}</dt><dd>{fmtRange(grant.footage)}</dd></>}
         {grant.live && <><dt>{t('grant.live')}</dt><dd>{fmtRange(grant.live)}</dd></>}
         {grant.decisionReason && <><dt>{t('grant.decisionReason')}</dt><dd>{grant.decisionReason}</dd></>}

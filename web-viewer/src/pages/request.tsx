@@ -175,7 +175,7 @@ export function RequestPage() {
         <label>{t('request.lifetime')}<input type="number" min={1} max={43200} value={draft.lifetime} onInput={(e) => set('lifetime', Number(e.currentTarget.value) || 60)} /></label>
         <label class="check"><input type="checkbox" name="emergency" checked={draft.emergency} onChange={(e) => set('emergency', e.currentTarget.checked)} />{t('request.emergency')}</label>
         {draft.emergency && agreement && (
-          <p class="banner warn small">{agreement.emergencyAllowed ? t('request.emergencyRules', { minutes: agreement.emergencyMinutes ?? 0 }) : t('request.emergencyNotAllowed')}</p>
+          <p class="banner warn small" data-testid="emergency-rules">{agreement.emergencyAllowed ? t('request.emergencyRules', { minutes: agreement.emergencyMinutes ?? 0 }) : t('request.emergencyNotAllowed')}</p>
         )}
         {preview && (
           <div class="preview" data-testid="preview">
