@@ -1,0 +1,421 @@
+// The viewer on phones, and the paths the desktop scenarios leave out. Every page at 390×844 and 360×740 (touch,
+// mobile viewport): nothing wider than the screen, the navigation folded behind a menu button, the key controls
+// on screen and big enough to tap. Scenario 2 on phones: a Yaqian officer, working in English, files an
+// emergency request for Qianqing cameras (the form shows its rules), watches at once, and the Qianqing duty
+// officer's review queue shows it arrive and records the review. A tile whose stream ended says why and retries;
+// my grants count down and withdraw; no zh-CN text or raw message key on the English pages.
+import { readFileSync } from 'node:fs';
+import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { testGateway, type TestGateway } from '../helpers/gateway.ts';
+import { insertTestCamera } from '../helpers/cameras.ts';
+import { startSimulator, type Simulator } from '../../camera-adapters/simulator/index.ts';
+import { ensureViewerBuilt } from '../../web-viewer/scripts/build.ts';
+import { zhCN } from '../../web-viewer/src/i18n/zh-CN.ts';
+import { CHROMIUM, PHONE, haveBrowser, launchChromium, loginPage, shot } from './support.ts';
+
+let t: TestGateway;
+let sim: Simulator;
+let browser: Browser;
+const cam: Record<'junction' | 'road' | 'home' | 'own', string> = { junction: '', road: '', home: '', own: '' };
+const OWN = { lat: 30.172, lon: 120.358 };
+const JUNCTION = { lat: 30.112, lon: 120.418 };
+let officer: Page;
+let duty: Page;
+const CASE = 'YQ-2026-1124-02';
+const REASON = '走失老人，最后出现在104国道群贤路口';
+// Chinese text the pages may rightly show in English: demo data and what this test typed
+const DATA_TEXT = new Set<string>([CASE, REASON, '核实为走失老人案', '钱清 104国道群贤路口', '钱清 群贤路东', '钱清村 5组18号 门口', '钱清村 5组18号', '衙前 萧绍路口']);
+
+async function enrol(as: string, i: number, body: Record<string, unknown>): Promise<string> {
+  const c = sim.cameras[i]!;
+  const r = await t.app.inject({
+    method: 'POST', url: '/api/v1/cameras', headers: { authorization: `Bearer ${await t.login(as)}` },
+    payload: { host: c.host, port: c.httpPort, username: 'admin', password: 'pw-1234', mediaPorts: [c.rtspPort], ...body },
+  });
+  if (r.statusCode !== 201 && r.statusCode !== 200) throw new Error(`enrol ${as}: ${r.statusCode} ${r.body}`);
+  return r.json().id as string;
+}
+
+async function request(as: string, body: Record<string, unknown>): Promise<string> {
+  const r = await t.app.inject({ method: 'POST', url: '/api/v1/grants', headers: { authorization: `Bearer ${await t.login(as)}` }, payload: body });
+  if (r.statusCode !== 201) throw new Error(`request: ${r.statusCode} ${r.body}`);
+  return r.json().grants[0].grant.id as string;
+}
+
+/** Nothing on the page is wider than the screen; saves a screenshot either way. */
+async function fits(page: Page, name: string): Promise<void> {
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const m = await page.evaluate(() => ({
+    sw: document.scrollingElement!.scrollWidth,
+    iw: innerWidth,
+    // for the message: the outermost elements that stick out
+    wide: [...document.querySelectorAll('body *')].filter((el) => el.getBoundingClientRect().right > innerWidth + 1
+      && !(el.parentElement && el.parentElement.getBoundingClientRect().right > innerWidth + 1)).slice(0, 5)
+      .map((el) => `${el.tagName.toLowerCase()}.${String(el.className)} → ${Math.round(el.getBoundingClientRect().right)}px`),
+  }));
+  await shot(page, name);
+  expect(m.sw, `${name} at ${m.iw}px is ${m.sw}px wide: ${m.wide.join('; ')}`).toBeLessThanOrEqual(m.iw);
+}
+
+/** On screen once scrolled to, inside the screen's width, not covered, and (for buttons) big enough for a thumb. */
+async function tappable(loc: Locator, minHeight = 40): Promise<void> {
+  await loc.scrollIntoViewIfNeeded();
+  const box = (await loc.boundingBox())!;
+  const width = await loc.evaluate(() => innerWidth);
+  const what = await loc.evaluate((el) => `${el.tagName.toLowerCase()} "${(el.textContent ?? '').trim().slice(0, 20)}"`);
+  expect(box, what).not.toBeNull();
+  expect(box.x, what).toBeGreaterThanOrEqual(0);
+  expect(box.x + box.width, what).toBeLessThanOrEqual(width + 0.5);
+  expect(box.height, what).toBeGreaterThanOrEqual(minHeight);
+  const onTop = await loc.evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    return !!hit && (hit === el || el.contains(hit));
+  });
+  expect(onTop, `${what} is covered`).toBe(true);
+}
+
+/** Through the folded navigation: the menu opens, the link is tapped, the menu closes again. */
+async function go(page: Page, pageId: string): Promise<void> {
+  const nav = page.locator('.topbar nav');
+  expect(await nav.isVisible()).toBe(false);
+  await page.tap('[data-testid=menu]');
+  await nav.waitFor({ state: 'visible' });
+  await tappable(page.locator(`.topbar nav a[data-page=${pageId}]`));
+  await page.tap(`.topbar nav a[data-page=${pageId}]`);
+  await page.waitForSelector(`.page-${pageId}`);
+  await nav.waitFor({ state: 'hidden' });
+}
+
+/** Shows a camera on the map at street level and taps it. */
+async function tapCamera(page: Page, lat: number, lon: number): Promise<void> {
+  await page.waitForSelector('[data-testid=map-canvas][data-ready="1"]');
+  await page.evaluate((c) => (window as unknown as { shouwangMap: { setView(v: unknown): void } }).shouwangMap.setView({ ...c, zoom: 17 }), { lat, lon });
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const p = await page.evaluate(([a, b]) => (window as unknown as { shouwangMap: { toScreen(x: number, y: number): { x: number; y: number } } }).shouwangMap.toScreen(a!, b!), [lat, lon]);
+  await page.touchscreen.tap(p.x, p.y);
+  await page.waitForSelector('[data-testid=camera-card]');
+}
+
+/** A finger drawn across the screen (touch events, as a phone sends them). */
+async function touchDrag(page: Page, from: { x: number; y: number }, to: { x: number; y: number }): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [from] });
+  for (let i = 1; i <= 6; i++) {
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [{ x: from.x + ((to.x - from.x) * i) / 6, y: from.y + ((to.y - from.y) * i) / 6 }] });
+  }
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+  await cdp.detach();
+}
+
+/** Visible text (and placeholders, titles, labels) with no zh-CN text and no message key: demo data excepted. */
+async function englishOnly(page: Page, where: string): Promise<void> {
+  const texts = await page.evaluate(() => {
+    const out: string[] = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement;
+      // audit action names (`grant.review`) are data in <code>; the logo and the switch to Chinese say they are Chinese
+      if (!el || el.closest('code, script, style, body [lang="zh-CN"]') || !el.checkVisibility()) continue;
+      if (n.textContent!.trim()) out.push(n.textContent!.trim());
+    }
+    for (const el of document.querySelectorAll('[placeholder], [title], [aria-label], [alt]')) {
+      if (!(el as HTMLElement).checkVisibility() || el.closest('body [lang="zh-CN"]')) continue;
+      for (const a of ['placeholder', 'title', 'aria-label', 'alt']) if (el.getAttribute(a)) out.push(el.getAttribute(a)!);
+    }
+    return out;
+  });
+  const data = [...DATA_TEXT].sort((a, b) => b.length - a.length);
+  const cjk: string[] = [];
+  const keys: string[] = [];
+  const keyPrefixes = [...new Set(Object.keys(zhCN).map((k) => k.split('.')[0]!))].join('|');
+  const keyLike = new RegExp(`\\b(?:${keyPrefixes})\\.[A-Za-z_]+(?:\\.[A-Za-z_]+)*\\b`);
+  for (const text of texts) {
+    let rest = text;
+    for (const d of data) rest = rest.split(d).join(' ');
+    if (/[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]/.test(rest.replace(/[＋－]/g, ''))) cjk.push(text);
+    const k = keyLike.exec(text);
+    if (k && k[0] in zhCN) keys.push(text);
+  }
+  expect(cjk, `${where}: zh-CN text on an English page`).toEqual([]);
+  expect(keys, `${where}: raw message keys`).toEqual([]);
+}
+
+describe.skipIf(!haveBrowser)(`the web viewer on phones, the emergency path and English (needs ${CHROMIUM})`, { timeout: 120_000 }, () => {
+  beforeAll(async () => {
+    await ensureViewerBuilt();
+    t = await testGateway({ media: true });
+    sim = await startSimulator({ cameras: 3, addressMode: 'single-ip', httpPort: 0, rtspPort: 0, username: 'admin', password: 'pw-1234', nameOverlay: false });
+    cam.junction = await enrol('qianqing.duty', 0, { name: '钱清 104国道群贤路口', ownerClass: 'police', ...JUNCTION });
+    // the officer's own station's camera (no stream needed: its card and the map)
+    cam.own = await insertTestCamera(t.gw, { stationCode: '33010901', ownerClass: 'police', ...OWN, name: '衙前 萧绍路口' });
+    cam.road = await enrol('qianqing.duty', 1, { name: '钱清 群贤路东', ownerClass: 'police', lat: 30.108, lon: 120.428 });
+    const owner = await t.gw.repos.users.byUsername('qianqing-qianqing.owner');
+    cam.home = await enrol('qianqing-qianqing.committee', 2, {
+      name: '钱清村 5组18号 门口', ownerClass: 'household', lat: 30.11, lon: 120.43, ownerUserId: owner!.id,
+      sharingMode: 'on_request', consentDate: '2026-10-08', address: '钱清村 5组18号',
+    });
+    // demo data the pages show as it is: stations, villages, agreements, people
+    for (const j of (JSON.parse(readFileSync('config/demo/jurisdictions.json', 'utf8')) as { jurisdictions: Array<{ name: string }> }).jurisdictions) DATA_TEXT.add(j.name);
+    for (const a of (JSON.parse(readFileSync('config/demo/agreements.json', 'utf8')) as { agreements: Array<{ name: string }> }).agreements) DATA_TEXT.add(a.name);
+    for (const u of (JSON.parse(readFileSync('config/demo/users.json', 'utf8')) as { users: Array<{ displayName: string }> }).users) DATA_TEXT.add(u.displayName);
+    // decisions waiting on the phones: a normal request for the duty officer, one for the home camera's owner
+    await request('yaqian.investigator', { cameraIds: [cam.road], caseNo: 'YQ-2026-1120-11', reason: '盗窃电瓶车', actions: ['playback'], footage: { from: new Date(Date.now() - 3 * 3600_000).toISOString(), to: new Date(Date.now() - 3600_000).toISOString() } });
+    await request('yaqian.investigator', { cameraIds: [cam.home], caseNo: 'YQ-2026-1120-11', reason: '盗窃电瓶车', actions: ['live'], lifetimeMinutes: 60 });
+    DATA_TEXT.add('盗窃电瓶车');
+    browser = await launchChromium();
+  }, 180_000);
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state !== 'fail') return;
+    for (const [name, p] of Object.entries({ officer, duty })) if (p && !p.isClosed()) await shot(p, `failed-phone-${ctx.task.name.slice(0, 30)}-${name}`).catch(() => undefined);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+    await sim?.close();
+  }, 120_000);
+
+  it('every page fits a 390×844 and a 360×740 phone, with the navigation behind a menu and big targets', async () => {
+    const login = await (await browser.newContext({ ...PHONE, viewport: { width: 360, height: 740 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })).newPage();
+    await login.goto(`${t.baseUrl}/`);
+    await tappable(login.locator('button[type=submit]'));
+    await fits(login, 'phone-360-login');
+    await login.context().close();
+
+    const sizes = [{ width: 390, height: 844 }, { width: 360, height: 740 }];
+    const visits: Array<{ user: string; pages: Array<{ id: string; check: (p: Page) => Promise<void> }> }> = [
+      { user: 'yaqian.officer', pages: [
+        { id: 'map', check: async (p) => {
+          await tappable(p.locator('[data-testid=map-search]'), 30);
+          await tapCamera(p, OWN.lat, OWN.lon);
+          await p.waitForSelector('[data-testid=card-may]');
+          await tappable(p.locator('[data-testid=camera-card] .actions button').first(), 44);
+          await tappable(p.locator('[data-testid=camera-card] .card-head button'), 40);
+        } },
+        { id: 'live', check: async (p) => {
+          await p.goto(`${t.baseUrl}/live?cams=${cam.junction},${cam.road}&layout=4`);
+          await p.waitForSelector('[data-testid=tile][data-status=refused]');
+          const [a, b] = await p.locator('[data-testid=tile]').evaluateAll((els) => els.map((e) => e.getBoundingClientRect()));
+          expect(b!.top, 'tiles stack in one column').toBeGreaterThanOrEqual(a!.bottom);
+          expect(a!.width).toBeGreaterThan(innerWidthOf(p) * 0.9);
+          await tappable(p.locator('[data-testid=tile] .tile-overlay button').first());
+        } },
+        { id: 'request', check: async (p) => {
+          await p.waitForSelector('[data-testid=map-canvas][data-ready="1"]');
+          await tappable(p.locator('[data-mode=pick]'));
+          await tappable(p.locator('input[name=caseNo]'), 30);
+          await tappable(p.locator('[data-testid=request-submit]'));
+        } },
+        { id: 'grants', check: async (p) => { await p.waitForSelector('.grants-page h2'); } },
+        { id: 'playback', check: async (p) => { await tappable(p.locator('[data-testid=play]')); } },
+      ] },
+      { user: 'qianqing.duty', pages: [
+        { id: 'inbox', check: async (p) => {
+          const card = p.locator('[data-testid=grant][data-state=pending]').first();
+          await card.waitFor();
+          await tappable(card.locator('[data-testid=approve]'), 44);
+          await tappable(card.locator('button.danger'), 44);
+          await tappable(card.locator('[data-testid=narrow-open]'), 44);
+        } },
+      ] },
+      { user: 'qianqing-qianqing.owner', pages: [
+        { id: 'owner', check: async (p) => {
+          await p.waitForSelector(`[data-testid=owner-camera][data-camera="${cam.home}"]`);
+          await tappable(p.locator('.owner-page [data-testid=grant] button.primary'), 44);
+          await tappable(p.locator('.owner-page [data-testid=grant] button.danger'), 44);
+          await tappable(p.locator('[data-testid=owner-camera] select'), 30);
+        } },
+      ] },
+      { user: 'qianqing-qianqing.committee', pages: [
+        { id: 'enrol', check: async (p) => {
+          await p.waitForSelector('.enrol-page td');
+          await tappable(p.locator('[data-testid=csv-file]'), 20);
+          await tappable(p.locator('[data-testid=dry-run]'));
+        } },
+      ] },
+      { user: 'qianqing.auditor', pages: [
+        { id: 'audit', check: async (p) => {
+          await p.waitForSelector('[data-testid=audit-rows] tbody tr');
+          await tappable(p.locator('[data-testid=verify]'));
+        } },
+      ] },
+    ];
+    for (const v of visits) {
+      const page = await loginPage(browser, t.baseUrl!, v.user, undefined, '/', PHONE);
+      for (const size of sizes) {
+        await page.setViewportSize(size);
+        for (const pg of v.pages) {
+          if (v.pages.length > 1 || !page.url().includes(`/${pg.id}`)) await go(page, pg.id);
+          await pg.check(page);
+          await fits(page, `phone-${size.width}-${pg.id}`);
+        }
+      }
+      // the open menu itself fits, with the user, language and logout in it
+      await page.tap('[data-testid=menu]');
+      await tappable(page.locator('.topbar [data-testid=lang]'));
+      await fits(page, `phone-menu-${v.user}`);
+      await page.context().close();
+    }
+  });
+
+  it('scenario 2 on phones: an officer in English files an emergency request, the rules shown, and watches at once', async () => {
+    duty = await loginPage(browser, t.baseUrl!, 'qianqing.duty', undefined, '/inbox', PHONE);
+    await duty.waitForSelector('.inbox-page');
+    officer = await loginPage(browser, t.baseUrl!, 'yaqian.officer', undefined, '/', PHONE);
+    await officer.tap('[data-testid=menu]');
+    await officer.tap('.topbar [data-testid=lang]');
+    await officer.waitForSelector('html[lang=en]', { state: 'attached' });
+    expect(await officer.textContent('.current-page')).toBe('Map');
+    await officer.tap('[data-testid=menu]');
+    await englishOnly(officer, 'map');
+
+    // the officer's own camera: the card says what they may do, and why
+    await tapCamera(officer, OWN.lat, OWN.lon);
+    await officer.waitForSelector('[data-testid=card-may]');
+    expect(await officer.textContent('[data-testid=card-may]')).toContain('station’s area');
+    await englishOnly(officer, 'camera card');
+    // the partner's junction camera: a radius drawn with a finger on the request map
+    await go(officer, 'request');
+    await officer.waitForSelector('[data-testid=map-canvas][data-ready="1"]');
+    await officer.tap('[data-mode=radius]');
+    await officer.evaluate((c) => (window as unknown as { shouwangMap: { setView(v: unknown): void } }).shouwangMap.setView({ ...c, zoom: 15 }), JUNCTION);
+    const east = JUNCTION.lon + 400 / (111_320 * Math.cos((JUNCTION.lat * Math.PI) / 180));
+    const [p0, p1] = await officer.evaluate(([c, e]) => {
+      const m = (window as unknown as { shouwangMap: { toScreen(lat: number, lon: number): { x: number; y: number } } }).shouwangMap;
+      return [m.toScreen(c.lat, c.lon), m.toScreen(c.lat, e)];
+    }, [JUNCTION, east] as const);
+    await touchDrag(officer, p0!, p1!);
+    await officer.waitForSelector(`[data-testid=preview] tr[data-camera="${cam.junction}"]`);
+    expect(await officer.locator('[data-testid=preview] tr[data-camera]').count()).toBe(1);
+    await officer.fill('input[name=caseNo]', CASE);
+    await officer.fill('textarea[name=reason]', REASON);
+    await officer.tap('input[name=emergency]');
+    expect(await officer.isChecked('input[name=emergency]')).toBe(true);
+    const rules = officer.locator('[data-testid=emergency-rules]');
+    await rules.waitFor();
+    expect(await rules.textContent()).toContain('30 minutes');
+    expect(await rules.textContent()).toContain('reviewed afterwards');
+    await englishOnly(officer, 'request form');
+    await fits(officer, 'phone-emergency-request');
+    await tappable(officer.locator('[data-testid=request-submit]'));
+    await officer.tap('[data-testid=request-submit]');
+    await officer.waitForSelector('[data-testid=request-sent]');
+
+    // live at once: my grants shows it approved, flagged, counting down from at most 30 minutes
+    await go(officer, 'grants');
+    const mine = officer.locator('[data-testid=grant][data-state=approved]', { hasText: CASE });
+    await mine.waitFor();
+    expect(await mine.locator('.badge.emergency').count()).toBe(1);
+    const left = await mine.locator('[data-testid=countdown]').textContent();
+    const [, mm] = /(\d+):\d\d/.exec(left!)!;
+    expect(Number(mm)).toBeLessThanOrEqual(30);
+    await englishOnly(officer, 'my grants');
+    await fits(officer, 'phone-emergency-grants');
+    await officer.locator('.with-actions', { hasText: CASE }).locator('[data-testid=watch]').tap();
+    const tile = officer.locator(`[data-testid=tile][data-camera="${cam.junction}"]`);
+    await expect.poll(() => tile.getAttribute('data-status'), { timeout: 30_000 }).toBe('playing');
+    await expect.poll(() => tile.evaluate((el) => Math.max(...[...el.querySelectorAll('video')].map((v) => v.getVideoPlaybackQuality().totalVideoFrames))), { timeout: 20_000 }).toBeGreaterThan(5);
+    await englishOnly(officer, 'live');
+    await fits(officer, 'phone-emergency-live');
+  });
+
+  it('the duty officer\'s review queue shows it arrive live; the review is recorded', async () => {
+    const card = duty.locator('[data-testid=review-queue] [data-testid=grant]', { hasText: CASE });
+    await card.waitFor({ timeout: 15_000 });
+    expect(await card.getAttribute('class')).toContain('fresh');
+    expect(await card.locator('.badge.emergency').count()).toBe(1);
+    expect(await card.textContent()).toContain('待复核');
+    await tappable(card.locator('[data-testid=review-upheld]'), 44);
+    await tappable(card.locator('[data-testid=review-misuse]'), 44);
+    await fits(duty, 'phone-review-queue');
+    await card.locator('[data-testid=review-note]').fill('核实为走失老人案');
+    await card.locator('[data-testid=review-upheld]').tap();
+    await card.waitFor({ state: 'detached' });
+    // the grant runs on, marked as reviewed, in the station's list
+    const reviewed = duty.locator('.inbox-page [data-testid=grant][data-state=approved]', { hasText: CASE });
+    await reviewed.waitFor();
+    expect(await reviewed.textContent()).toContain('复核通过');
+    const r = await t.app.inject({ method: 'GET', url: '/api/v1/grants?view=station', headers: { authorization: `Bearer ${await t.login('qianqing.duty')}` } });
+    const g = (r.json().items as Array<{ caseNo: string; emergency: boolean; reviewState: string; state: string }>).find((x) => x.caseNo === CASE)!;
+    expect(g).toMatchObject({ emergency: true, reviewState: 'upheld', state: 'approved' });
+    const audit = await t.app.inject({ method: 'GET', url: `/api/v1/audit?caseNo=${CASE}&action=grant.review`, headers: { authorization: `Bearer ${await t.login('qianqing.auditor')}` } });
+    const rows = audit.json().items as Array<{ action: string; reason: string | null; actorName: string | null }>;
+    expect(rows.map((x) => x.action)).toContain('grant.review');
+    expect(rows.find((x) => x.action === 'grant.review')!.reason).toBe('核实为走失老人案');
+  });
+
+  it('a tile whose stream ended says why and plays again on retry', async () => {
+    const tile = officer.locator(`[data-testid=tile][data-camera="${cam.junction}"]`);
+    expect(await tile.getAttribute('data-status')).toBe('playing');
+    const token = await t.login('qianqing.duty');
+    const disable = await t.app.inject({ method: 'POST', url: `/api/v1/cameras/${cam.junction}/disable`, headers: { authorization: `Bearer ${token}` } });
+    expect(disable.statusCode).toBe(200);
+    await expect.poll(() => tile.getAttribute('data-status'), { timeout: 15_000 }).toBe('ended');
+    expect(await tile.getAttribute('data-code')).toBe('camera_disabled');
+    expect(await tile.textContent()).toContain('The camera is disabled');
+    await englishOnly(officer, 'ended tile');
+    await fits(officer, 'phone-tile-ended');
+    const retry = tile.locator('.tile-overlay button');
+    await tappable(retry);
+    const enable = await t.app.inject({ method: 'POST', url: `/api/v1/cameras/${cam.junction}/enable`, headers: { authorization: `Bearer ${token}` } });
+    expect(enable.statusCode).toBe(200);
+    await retry.tap();
+    await expect.poll(() => tile.getAttribute('data-status'), { timeout: 30_000 }).toBe('playing');
+  });
+
+  it('my grants count down; withdrawing ends the grant and the open tile says so', async () => {
+    await go(officer, 'grants');
+    const card = officer.locator('.with-actions', { hasText: CASE });
+    const countdown = card.locator('[data-testid=countdown]');
+    const first = await countdown.textContent();
+    await expect.poll(() => countdown.textContent(), { timeout: 5_000 }).not.toBe(first);
+    await card.locator('[data-testid=revoke]').tap();
+    await card.locator('[data-testid=revoke-reason]').fill('found: the man is home');
+    await tappable(card.locator('[data-testid=revoke-confirm]'), 44);
+    await card.locator('[data-testid=revoke-confirm]').tap();
+    const done = officer.locator('[data-testid=grant][data-state=withdrawn]', { hasText: CASE });
+    await done.waitFor({ timeout: 10_000 });
+    expect(await done.textContent()).toContain('Withdrawn');
+    await englishOnly(officer, 'withdrawn grant');
+    await fits(officer, 'phone-withdrawn');
+    // the tile of that grant, opened again, is refused with the reason
+    await officer.goto(`${t.baseUrl}/live?cams=${cam.junction}&layout=1`);
+    const tile = officer.locator(`[data-testid=tile][data-camera="${cam.junction}"]`);
+    await expect.poll(() => tile.getAttribute('data-status'), { timeout: 15_000 }).not.toBe('connecting');
+    expect(['refused', 'revoked']).toContain(await tile.getAttribute('data-status'));
+    await englishOnly(officer, 'refused tile');
+  });
+
+  it('English end to end for the other roles: inbox, owner, enrolment, audit', async () => {
+    const visits: Array<[string, string, string]> = [
+      ['qianqing.duty', '/inbox', '.inbox-page [data-testid=grant]'],
+      ['qianqing-qianqing.owner', '/owner', '[data-testid=accesses]'],
+      ['qianqing-qianqing.committee', '/enrol', '.enrol-page td'],
+      ['qianqing.auditor', '/audit', '[data-testid=audit-rows] tbody tr'],
+    ];
+    for (const [user, at, ready] of visits) {
+      const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-GB', timezoneId: 'Asia/Shanghai' });
+      const page = await ctx.newPage();
+      await page.goto(`${t.baseUrl}${at}`);
+      await page.click('.login button.link'); // the language switch on the login form
+      await page.waitForSelector('html[lang=en]', { state: 'attached' });
+      await englishOnly(page, `${user} login`);
+      await page.fill('input[name=username]', user);
+      await page.fill('input[name=password]', 'shouwang-demo');
+      await page.click('button[type=submit]');
+      await page.waitForSelector(ready);
+      if (at === '/audit') {
+        await page.click('[data-testid=verify]');
+        await page.waitForSelector('[data-testid=verify-result]');
+      }
+      await englishOnly(page, `${user} ${at}`);
+      await shot(page, `en-${at.slice(1)}`);
+      await ctx.close();
+    }
+  });
+});
+
+function innerWidthOf(p: Page): number {
+  return p.viewportSize()!.width;
+}
