@@ -390,6 +390,26 @@ describe.skipIf(!haveBrowser)(`the web viewer on phones, the emergency path and 
     await englishOnly(officer, 'refused tile');
   });
 
+  it('a locked account is told so in English, with the code', async () => {
+    const page = await (await browser.newContext({ ...PHONE, locale: 'en-GB', timezoneId: 'Asia/Shanghai' })).newPage();
+    await page.goto(`${t.baseUrl}/`);
+    await page.tap('.login button.link');
+    await page.waitForSelector('html[lang=en]', { state: 'attached' });
+    const err = page.locator('.login [role=alert]');
+    // five failures lock the account; the sixth attempt is refused as locked
+    for (let i = 0; i < 6; i++) {
+      await page.fill('input[name=username]', 'qianqing.investigator');
+      await page.fill('input[name=password]', `wrong-${i}`);
+      await page.tap('button[type=submit]');
+      await expect.poll(() => err.getAttribute('data-code').catch(() => null)).toBe(i < 5 ? 'invalid_credentials' : 'account_locked');
+    }
+    expect(await err.textContent()).toContain('Account locked');
+    expect(await err.textContent()).toContain('account_locked');
+    await englishOnly(page, 'locked login');
+    await fits(page, 'phone-login-locked');
+    await page.context().close();
+  });
+
   it('English end to end for the other roles: inbox, owner, enrolment, audit', async () => {
     const visits: Array<[string, string, string]> = [
       ['qianqing.duty', '/inbox', '.inbox-page [data-testid=grant]'],

@@ -311,4 +311,10 @@ export const en: Record<MessageKey, string> = {
   'common.listSeparator': ', ',
   'nav.menu': 'Menu',
   'inbox.reviewNote': 'Review note (optional)',
+  'audit.outcome.allow': 'Allowed',
+  'audit.outcome.deny': 'Denied',
+  'audit.outcome.ok': 'Done',
+  'audit.outcome.fail': 'Failed',
+  'audit.outcome.info': 'Noted',
+  'error.duplicate_in_file': 'The same camera twice in the file',
 };

@@ -309,5 +309,11 @@ export const zhCN = {
   'common.listSeparator': '、',
   'nav.menu': '菜单',
   'inbox.reviewNote': '复核意见（可选）',
+  'audit.outcome.allow': '允许',
+  'audit.outcome.deny': '拒绝',
+  'audit.outcome.ok': '成功',
+  'audit.outcome.fail': '失败',
+  'audit.outcome.info': '记录',
+  'error.duplicate_in_file': '文件中同一摄像头出现两次',
 } as const;
 export type MessageKey = keyof typeof zhCN;
