@@ -96,7 +96,7 @@ export const en: Record<MessageKey, string> = {
   'request.drawPolygon': 'Polygon',
   'request.drawPick': 'Pick',
   'request.drawHint.radius': 'Press on the map and drag to draw the area',
-  'request.drawHint.polygon': 'Click to add corners, double-click to finish',
+  'request.drawHint.polygon': 'Click to add corners; double-click, or click the first corner, to finish',
   'request.drawHint.pick': 'Click cameras to select or unselect them',
   'request.radius': 'Radius {m} m',
   'request.caseNo': 'Case number',

@@ -94,7 +94,7 @@ export const zhCN = {
   'request.drawPolygon': '画多边形',
   'request.drawPick': '点选',
   'request.drawHint.radius': '在地图上按下并拖动画出范围',
-  'request.drawHint.polygon': '单击添加顶点，双击结束',
+  'request.drawHint.polygon': '单击添加顶点，双击或点回第一个顶点结束',
   'request.drawHint.pick': '单击摄像头选中或取消',
   'request.radius': '半径 {m} 米',
   'request.caseNo': '案件编号',

@@ -140,6 +140,9 @@ export function CanvasMap(props: CanvasMapProps) {
     }
     c.dataset.ready = '1';
     c.dataset.shapes = String(p.shapes.length);
+    // for tests: what the view was last fitted to, and how many corners of a polygon are drawn so far
+    c.dataset.fitted = s.fitted;
+    c.dataset.corners = String(s.draft.length);
   };
 
   const drawArea = (ctx: CanvasRenderingContext2D) => {
@@ -167,6 +170,15 @@ export function CanvasMap(props: CanvasMapProps) {
       if (a && 'polygon' in a) { ctx.closePath(); ctx.fill(); }
       ctx.stroke();
     }
+    // the corners of a polygon being drawn, the first one bigger: tapping it closes the polygon
+    s.draft.forEach(([lon, lat], i) => {
+      const [x, y] = toScreen(v, s.w, s.h, lon, lat);
+      ctx.beginPath();
+      ctx.arc(x, y, i === 0 ? 7 : 4, 0, Math.PI * 2);
+      ctx.fillStyle = '#ffffff';
+      ctx.fill();
+      ctx.stroke();
+    });
   };
 
   const drawTiles = (ctx: CanvasRenderingContext2D, template: string) => {
@@ -301,6 +313,16 @@ export function CanvasMap(props: CanvasMapProps) {
     if (!d || d.moved) return;
     const [x, y] = local(e);
     if (s.props.mode === 'polygon') {
+      // a tap on the first corner closes the polygon (a double tap is hard to time on a phone)
+      const first = s.draft[0];
+      if (first && s.draft.length >= 3) {
+        const [fx, fy] = toScreen(s.view, s.w, s.h, first[0], first[1]);
+        if ((fx - x) ** 2 + (fy - y) ** 2 < 16 * 16) {
+          s.props.onArea?.({ polygon: s.draft });
+          s.draft = [];
+          return;
+        }
+      }
       const [lon, lat] = fromScreen(s.view, s.w, s.h, x, y);
       s.draft = [...s.draft, [round6(lon), round6(lat)]];
       render();
