@@ -350,6 +350,7 @@ describe.skipIf(!haveBrowser)(`the web viewer on phones, the emergency path and 
     expect(await card.getAttribute('class')).toContain('fresh');
     expect(await card.locator('.badge.emergency').count()).toBe(1);
     expect(await card.textContent()).toContain('待复核');
+    expect(await card.textContent()).toContain('即时开通，事后复核'); // the grant started by itself, said in zh-CN
     await tappable(card.locator('[data-testid=review-upheld]'), 44);
     await tappable(card.locator('[data-testid=review-misuse]'), 44);
     await fits(duty, 'phone-review-queue');
@@ -360,6 +361,7 @@ describe.skipIf(!haveBrowser)(`the web viewer on phones, the emergency path and 
     const reviewed = duty.locator('.inbox-page [data-testid=grant][data-state=approved]', { hasText: CASE });
     await reviewed.waitFor();
     expect(await reviewed.textContent()).toContain('复核通过');
+    expect(await reviewed.locator('[data-testid=review-note-shown]').textContent()).toBe('核实为走失老人案');
     const r = await t.app.inject({ method: 'GET', url: '/api/v1/grants?view=station', headers: { authorization: `Bearer ${await t.login('qianqing.duty')}` } });
     const g = (r.json().items as Array<{ caseNo: string; emergency: boolean; reviewState: string; state: string }>).find((x) => x.caseNo === CASE)!;
     expect(g).toMatchObject({ emergency: true, reviewState: 'upheld', state: 'approved' });
