@@ -199,7 +199,7 @@ describe.skipIf(!haveBrowser)(`the web viewer on phones, the emergency path and 
     await sim?.close();
   }, 120_000);
 
-  it('every page fits a 390×844 and a 360×740 phone, with the navigation behind a menu and big targets', async () => {
+  it('every page fits a 390×844 and a 360×740 phone (and a 768 tablet), with the navigation behind a menu and big targets', async () => {
     const login = await (await browser.newContext({ ...PHONE, viewport: { width: 360, height: 740 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })).newPage();
     await login.goto(`${t.baseUrl}/`);
     await tappable(login.locator('button[type=submit]'));
@@ -274,6 +274,13 @@ describe.skipIf(!haveBrowser)(`the web viewer on phones, the emergency path and 
           await fits(page, `phone-${size.width}-${pg.id}`);
         }
       }
+      // a tablet held upright: the menu still folds, the desktop layouts fit, touch targets stay big
+      await page.setViewportSize({ width: 768, height: 1024 });
+      for (const pg of v.pages) {
+        if (v.pages.length > 1) await go(page, pg.id);
+        await fits(page, `tablet-768-${pg.id}`);
+      }
+      if (v.user === 'qianqing.duty') await tappable(page.locator('[data-testid=grant][data-state=pending] [data-testid=approve]').first(), 44);
       // the open menu itself fits, with the user, language and logout in it
       await page.tap('[data-testid=menu]');
       await tappable(page.locator('.topbar [data-testid=lang]'));
@@ -322,6 +329,12 @@ describe.skipIf(!haveBrowser)(`the web viewer on phones, the emergency path and 
     expect(await rules.textContent()).toContain('reviewed afterwards');
     await englishOnly(officer, 'request form');
     await fits(officer, 'phone-emergency-request');
+    // a reload (a phone drops the page often) keeps the half-filled form, emergency and all
+    await officer.reload();
+    await officer.waitForSelector(`[data-testid=preview] tr[data-camera="${cam.junction}"]`);
+    expect(await officer.inputValue('textarea[name=reason]')).toBe(REASON);
+    expect(await officer.isChecked('input[name=emergency]')).toBe(true);
+    await rules.waitFor();
     await tappable(officer.locator('[data-testid=request-submit]'));
     await officer.tap('[data-testid=request-submit]');
     await officer.waitForSelector('[data-testid=request-sent]');
