@@ -317,6 +317,6 @@ export const en: Record<MessageKey, string> = {
   'audit.outcome.fail': 'Failed',
   'audit.outcome.info': 'Noted',
   'error.duplicate_in_file': 'The same camera twice in the file',
-  'grant.emergencyStarted': 'Emergency: started at once, to be reviewed afterwards',
+  'grant.emergencyStarted': 'Emergency: started at once, reviewed afterwards by the owning station',
   'grant.reviewNote': 'Review note',
 };

@@ -315,7 +315,7 @@ export const zhCN = {
   'audit.outcome.fail': '失败',
   'audit.outcome.info': '记录',
   'error.duplicate_in_file': '文件中同一摄像头出现两次',
-  'grant.emergencyStarted': '紧急调阅：即时开通，事后复核',
+  'grant.emergencyStarted': '紧急调阅：即时开通，由所属派出所事后复核',
   'grant.reviewNote': '复核意见',
 } as const;
 export type MessageKey = keyof typeof zhCN;
