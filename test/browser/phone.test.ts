@@ -25,7 +25,7 @@ let duty: Page;
 const CASE = 'YQ-2026-1124-02';
 const REASON = '走失老人，最后出现在104国道群贤路口';
 // Chinese text the pages may rightly show in English: demo data and what this test typed
-const DATA_TEXT = new Set<string>([CASE, REASON, '核实为走失老人案', '钱清 104国道群贤路口', '钱清 群贤路东', '钱清村 5组18号 门口', '钱清村 5组18号', '衙前 萧绍路口']);
+const DATA_TEXT = new Set<string>([CASE, REASON, '核实为走失老人案', '请补充案件材料', '钱清 104国道群贤路口', '钱清 群贤路东', '钱清村 5组18号 门口', '钱清村 5组18号', '衙前 萧绍路口']);
 
 async function enrol(as: string, i: number, body: Record<string, unknown>): Promise<string> {
   const c = sim.cameras[i]!;
@@ -211,6 +211,13 @@ describe.skipIf(!haveBrowser)(`the web viewer on phones, the emergency path and 
       { user: 'yaqian.officer', pages: [
         { id: 'map', check: async (p) => {
           await tappable(p.locator('[data-testid=map-search]'), 30);
+          // search by name: the list and the count follow (the map too: the filters are one list)
+          await p.fill('[data-testid=map-search]', '不存在的路口');
+          await expect.poll(() => p.textContent('[data-testid=map-count]')).toContain('0');
+          expect(await p.textContent('.camera-list')).toContain('没有匹配的摄像头');
+          await p.fill('[data-testid=map-search]', '萧绍');
+          await expect.poll(() => p.locator('.camera-list li', { hasText: '衙前 萧绍路口' }).count()).toBe(1);
+          await p.fill('[data-testid=map-search]', '');
           await tapCamera(p, OWN.lat, OWN.lon);
           await p.waitForSelector('[data-testid=card-may]');
           await tappable(p.locator('[data-testid=camera-card] .actions button').first(), 44);
@@ -287,7 +294,7 @@ describe.skipIf(!haveBrowser)(`the web viewer on phones, the emergency path and 
       await fits(page, `phone-menu-${v.user}`);
       await page.context().close();
     }
-  });
+  }, 240_000);
 
   it('scenario 2 on phones: an officer in English files an emergency request, the rules shown, and watches at once', async () => {
     duty = await loginPage(browser, t.baseUrl!, 'qianqing.duty', undefined, '/inbox', PHONE);
@@ -378,6 +385,16 @@ describe.skipIf(!haveBrowser)(`the web viewer on phones, the emergency path and 
     const r = await t.app.inject({ method: 'GET', url: '/api/v1/grants?view=station', headers: { authorization: `Bearer ${await t.login('qianqing.duty')}` } });
     const g = (r.json().items as Array<{ caseNo: string; emergency: boolean; reviewState: string; state: string }>).find((x) => x.caseNo === CASE)!;
     expect(g).toMatchObject({ emergency: true, reviewState: 'upheld', state: 'approved' });
+    // the ordinary request waiting beside it is denied with a reason, from the phone
+    const pending = duty.locator('[data-testid=grant][data-state=pending]', { hasText: 'YQ-2026-1120-11' });
+    await pending.locator('button.danger').tap();
+    await pending.locator('.narrow input').fill('请补充案件材料');
+    await tappable(pending.locator('.narrow button.danger'), 44);
+    await pending.locator('.narrow button.danger').tap();
+    await pending.waitFor({ state: 'detached' });
+    const mine = await t.app.inject({ method: 'GET', url: '/api/v1/grants?view=mine', headers: { authorization: `Bearer ${await t.login('yaqian.investigator')}` } });
+    expect((mine.json().items as Array<{ cameraIds: string[]; state: string; decisionReason: string | null }>).find((x) => x.cameraIds.includes(cam.road)))
+      .toMatchObject({ state: 'denied', decisionReason: '请补充案件材料' });
     const audit = await t.app.inject({ method: 'GET', url: `/api/v1/audit?caseNo=${CASE}&action=grant.review`, headers: { authorization: `Bearer ${await t.login('qianqing.auditor')}` } });
     const rows = audit.json().items as Array<{ action: string; reason: string | null; actorName: string | null }>;
     expect(rows.map((x) => x.action)).toContain('grant.review');
@@ -426,6 +443,18 @@ describe.skipIf(!haveBrowser)(`the web viewer on phones, the emergency path and 
     await englishOnly(officer, 'refused tile');
   });
 
+  it('logging out from the phone menu ends the session on the server', async () => {
+    const page = await loginPage(browser, t.baseUrl!, 'yaqian.officer', undefined, '/grants', PHONE);
+    const token = await page.evaluate(() => localStorage.getItem('shouwang.session'));
+    await page.tap('[data-testid=menu]');
+    await page.tap('.topbar .who button:not([data-testid=lang])');
+    await page.waitForSelector('.login');
+    expect(await page.evaluate(() => localStorage.getItem('shouwang.session'))).toBeNull();
+    const me = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } });
+    expect(me.statusCode).toBe(401);
+    await page.context().close();
+  });
+
   it('a polygon is drawn with taps, closed by tapping its first corner', async () => {
     await go(officer, 'request');
     await officer.waitForSelector('[data-testid=map-canvas][data-ready="1"]');
@@ -469,7 +498,7 @@ describe.skipIf(!haveBrowser)(`the web viewer on phones, the emergency path and 
 
   it('English end to end for the other roles: inbox, owner, enrolment, audit', async () => {
     const visits: Array<[string, string, string]> = [
-      ['qianqing.duty', '/inbox', '.inbox-page [data-testid=grant]'],
+      ['qianqing.duty', '/inbox', '.inbox-page .empty'], // all decided by now: the empty inbox says so
       ['qianqing-qianqing.owner', '/owner', '[data-testid=accesses]'],
       ['qianqing-qianqing.committee', '/enrol', '.enrol-page td'],
       ['qianqing.auditor', '/audit', '[data-testid=audit-rows] tbody tr'],
@@ -488,6 +517,12 @@ describe.skipIf(!haveBrowser)(`the web viewer on phones, the emergency path and 
       if (at === '/audit') {
         await page.click('[data-testid=verify]');
         await page.waitForSelector('[data-testid=verify-result]');
+        // the export downloads what the filters show, as CSV, named for Beijing's date
+        const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+        expect(download.suggestedFilename()).toMatch(/^audit-\d{4}-\d{2}-\d{2}\.csv$/);
+        const csv = readFileSync((await download.path())!, 'utf8');
+        expect(csv.split('\n')[0]).toMatch(/action/);
+        expect(csv).toContain('grant.review');
       }
       await englishOnly(page, `${user} ${at}`);
       await shot(page, `en-${at.slice(1)}`);
