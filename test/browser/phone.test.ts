@@ -514,6 +514,15 @@ describe.skipIf(!haveBrowser)(`the web viewer on phones, the emergency path and 
       await page.fill('input[name=password]', 'shouwang-demo');
       await page.click('button[type=submit]');
       await page.waitForSelector(ready);
+      if (at === '/owner') {
+        // the owner lets police of their station view the camera: a consent record dated today in Beijing
+        const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+        const consents = page.locator(`[data-testid=owner-camera][data-camera="${cam.home}"] ul.plain li`);
+        const before = await consents.count();
+        await page.selectOption(`[data-testid=owner-camera][data-camera="${cam.home}"] select`, 'station');
+        await expect.poll(() => consents.count()).toBe(before + 1);
+        expect(await consents.last().textContent()).toMatch(new RegExp(`^${today} · Police of my station`));
+      }
       if (at === '/audit') {
         await page.click('[data-testid=verify]');
         await page.waitForSelector('[data-testid=verify-result]');
@@ -522,7 +531,7 @@ describe.skipIf(!haveBrowser)(`the web viewer on phones, the emergency path and 
         expect(download.suggestedFilename()).toMatch(/^audit-\d{4}-\d{2}-\d{2}\.csv$/);
         const csv = readFileSync((await download.path())!, 'utf8');
         expect(csv.split('\n')[0]).toMatch(/action/);
-        expect(csv).toContain('grant.review');
+        expect(csv).toContain('auth.login');
       }
       await englishOnly(page, `${user} ${at}`);
       await shot(page, `en-${at.slice(1)}`);
