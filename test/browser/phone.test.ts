@@ -132,37 +132,65 @@ async function touchDrag(page: Page, from: { x: number; y: number }, to: { x: nu
   await cdp.detach();
 }
 
-/** Visible text (and placeholders, titles, labels) with no zh-CN text and no message key: demo data excepted. */
-async function englishOnly(page: Page, where: string): Promise<void> {
-  const texts = await page.evaluate(() => {
+/** Visible text of the page, and its placeholders, titles and labels; <code> (audit action names) and what says it
+ *  is in another language (the logo, the language switch) left out. */
+async function visibleTexts(page: Page, otherLang: 'zh-CN' | 'en'): Promise<string[]> {
+  return page.evaluate((other) => {
+    const skip = `code, script, style, body [lang="${other}"]`;
     const out: string[] = [];
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     for (let n = walker.nextNode(); n; n = walker.nextNode()) {
       const el = n.parentElement;
-      // audit action names (`grant.review`) are data in <code>; the logo and the switch to Chinese say they are Chinese
-      if (!el || el.closest('code, script, style, body [lang="zh-CN"]') || !el.checkVisibility()) continue;
+      if (!el || el.closest(skip) || !el.checkVisibility()) continue;
       if (n.textContent!.trim()) out.push(n.textContent!.trim());
     }
     for (const el of document.querySelectorAll('[placeholder], [title], [aria-label], [alt]')) {
-      if (!(el as HTMLElement).checkVisibility() || el.closest('body [lang="zh-CN"]')) continue;
+      if (!(el as HTMLElement).checkVisibility() || el.closest(skip)) continue;
       for (const a of ['placeholder', 'title', 'aria-label', 'alt']) if (el.getAttribute(a)) out.push(el.getAttribute(a)!);
     }
     return out;
-  });
-  const data = [...DATA_TEXT].sort((a, b) => b.length - a.length);
+  }, otherLang);
+}
+
+/** The text with the demo data and what this test typed taken out. */
+function withoutData(text: string): string {
+  let rest = text;
+  for (const d of [...DATA_TEXT].sort((a, b) => b.length - a.length)) rest = rest.split(d).join(' ');
+  return rest;
+}
+
+const KEY_LIKE = new RegExp(`\\b(?:${[...new Set(Object.keys(zhCN).map((k) => k.split('.')[0]!))].join('|')})\\.[A-Za-z_]+(?:\\.[A-Za-z_]+)*\\b`);
+
+/** No zh-CN text and no message key on an English page: demo data excepted. */
+async function englishOnly(page: Page, where: string): Promise<void> {
   const cjk: string[] = [];
   const keys: string[] = [];
-  const keyPrefixes = [...new Set(Object.keys(zhCN).map((k) => k.split('.')[0]!))].join('|');
-  const keyLike = new RegExp(`\\b(?:${keyPrefixes})\\.[A-Za-z_]+(?:\\.[A-Za-z_]+)*\\b`);
-  for (const text of texts) {
-    let rest = text;
-    for (const d of data) rest = rest.split(d).join(' ');
-    if (/[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]/.test(rest.replace(/[＋－]/g, ''))) cjk.push(text);
-    const k = keyLike.exec(text);
+  for (const text of await visibleTexts(page, 'zh-CN')) {
+    if (/[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]/.test(withoutData(text).replace(/[＋－]/g, ''))) cjk.push(text);
+    const k = KEY_LIKE.exec(text);
     if (k && k[0] in zhCN) keys.push(text);
   }
   expect(cjk, `${where}: zh-CN text on an English page`).toEqual([]);
   expect(keys, `${where}: raw message keys`).toEqual([]);
+}
+
+// Latin text a zh-CN page rightly shows: what its own catalogue says in Latin letters (CSV, GBK, UTC…)
+const ZH_LATIN = new Set(Object.values(zhCN).flatMap((v) => v.replace(/\{\w+\}/g, '').match(/[A-Za-z]{2,}/g) ?? []));
+
+/** No English words on a zh-CN page: demo data, codes beside their translation, ids and the catalogue's own Latin
+ *  (CSV, GBK) excepted. */
+async function chineseOnly(page: Page, where: string): Promise<void> {
+  const english: string[] = [];
+  for (const text of await visibleTexts(page, 'en')) {
+    const words = withoutData(text)
+      .replace(/\b[a-z]+(?:_[a-z]+)+\b/g, ' ') // codes: other_station, grant_revoked
+      .replace(/\b[0-9a-f]{8}\b/g, ' ') // a camera's id where its name is not known
+      .match(/[A-Za-z]{3,}/g) ?? [];
+    if (words.some((w) => !ZH_LATIN.has(w))) english.push(text);
+    const k = KEY_LIKE.exec(text);
+    if (k && k[0] in zhCN) english.push(text);
+  }
+  expect(english, `${where}: English or a raw key on a zh-CN page`).toEqual([]);
 }
 
 describe.skipIf(!haveBrowser)(`the web viewer on phones, the emergency path and English (needs ${CHROMIUM})`, { timeout: 120_000 }, () => {
@@ -182,7 +210,10 @@ describe.skipIf(!haveBrowser)(`the web viewer on phones, the emergency path and 
     // demo data the pages show as it is: stations, villages, agreements, people
     for (const j of (JSON.parse(readFileSync('config/demo/jurisdictions.json', 'utf8')) as { jurisdictions: Array<{ name: string }> }).jurisdictions) DATA_TEXT.add(j.name);
     for (const a of (JSON.parse(readFileSync('config/demo/agreements.json', 'utf8')) as { agreements: Array<{ name: string }> }).agreements) DATA_TEXT.add(a.name);
-    for (const u of (JSON.parse(readFileSync('config/demo/users.json', 'utf8')) as { users: Array<{ displayName: string }> }).users) DATA_TEXT.add(u.displayName);
+    for (const u of (JSON.parse(readFileSync('config/demo/users.json', 'utf8')) as { users: Array<{ displayName: string; username: string }> }).users) {
+      DATA_TEXT.add(u.displayName);
+      DATA_TEXT.add(u.username); // the audit log names actors by user name
+    }
     // decisions waiting on the phones: a normal request for the duty officer, one for the home camera's owner
     await request('yaqian.investigator', { cameraIds: [cam.road], caseNo: 'YQ-2026-1120-11', reason: '盗窃电瓶车', actions: ['playback'], footage: { from: new Date(Date.now() - 3 * 3600_000).toISOString(), to: new Date(Date.now() - 3600_000).toISOString() } });
     await request('yaqian.investigator', { cameraIds: [cam.home], caseNo: 'YQ-2026-1120-11', reason: '盗窃电瓶车', actions: ['live'], lifetimeMinutes: 60 });
@@ -279,6 +310,7 @@ describe.skipIf(!haveBrowser)(`the web viewer on phones, the emergency path and 
           if (v.pages.length > 1 || !page.url().includes(`/${pg.id}`)) await go(page, pg.id);
           await pg.check(page);
           await fits(page, `phone-${size.width}-${pg.id}`);
+          if (size.width === 390) await chineseOnly(page, `${v.user} ${pg.id}`);
         }
       }
       // a tablet held upright: the menu still folds, the desktop layouts fit, touch targets stay big
