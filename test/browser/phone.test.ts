@@ -406,6 +406,7 @@ describe.skipIf(!haveBrowser)(`the web viewer on phones, the emergency path and 
     await tappable(card.locator('[data-testid=review-upheld]'), 44);
     await tappable(card.locator('[data-testid=review-misuse]'), 44);
     await fits(duty, 'phone-review-queue');
+    await chineseOnly(duty, 'review queue');
     await card.locator('[data-testid=review-note]').fill('核实为走失老人案');
     await card.locator('[data-testid=review-upheld]').tap();
     await card.waitFor({ state: 'detached' });
