@@ -509,6 +509,31 @@ describe.skipIf(!haveBrowser)(`the web viewer on phones, the emergency path and 
     await fits(officer, 'phone-polygon');
   });
 
+  it('two fingers pinch the map to zoom in and out', async () => {
+    await go(officer, 'map');
+    await officer.waitForSelector('[data-testid=map-canvas][data-fitted="true-true"]');
+    await officer.evaluate(() => scrollTo(0, 0));
+    await settle(officer);
+    const zoom = async () => Number(await officer.getAttribute('[data-testid=map-canvas]', 'data-zoom'));
+    const box = (await officer.locator('[data-testid=map-canvas]').boundingBox())!;
+    const c = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+    const pinch = async (from: number, to: number) => {
+      const cdp = await officer.context().newCDPSession(officer);
+      const at = (r: number) => [{ x: c.x - r, y: c.y, id: 1 }, { x: c.x + r, y: c.y, id: 2 }];
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: at(from) });
+      for (let i = 1; i <= 6; i++) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: at(from + ((to - from) * i) / 6) });
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+      await cdp.detach();
+      await settle(officer);
+    };
+    const z0 = await zoom();
+    await pinch(40, 80); // fingers twice as far apart: one zoom level closer
+    expect(await zoom()).toBeCloseTo(z0 + 1, 1);
+    await pinch(80, 40);
+    expect(await zoom()).toBeCloseTo(z0, 1);
+    expect(await officer.locator('[data-testid=camera-card]').count()).toBe(0); // lifting two fingers picked nothing
+  });
+
   it('a locked account is told so in English, with the code', async () => {
     const page = await (await browser.newContext({ ...PHONE, locale: 'en-GB', timezoneId: 'Asia/Shanghai' })).newPage();
     await page.goto(`${t.baseUrl}/`);
