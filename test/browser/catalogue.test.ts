@@ -1,11 +1,13 @@
 // Every user-visible string of the web viewer is in the message catalogues: both have the same keys, no
-// message is empty, their {parameters} agree, every key the code names exists, and no component has literal text.
+// message is empty, their {parameters} agree, every key the code names exists, and no component has literal text
+// (between tags, in text attributes, as a {'literal'} child, or Chinese anywhere in code); times go through time.ts.
 import { describe, it, expect } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { zhCN } from '../../web-viewer/src/i18n/zh-CN.ts';
 import { en } from '../../web-viewer/src/i18n/en.ts';
+import { fmtTime, todayInShanghai } from '../../web-viewer/src/time.ts';
 
 const SRC = fileURLToPath(new URL('../../web-viewer/src/', import.meta.url));
 
@@ -15,6 +17,8 @@ function files(dir: string): string[] {
     return statSync(p).isDirectory() ? files(p) : /\.tsx?$/.test(f) && !f.endsWith('.gen.ts') ? [p] : [];
   });
 }
+/** Source without comments (a line comment only where it starts a line or follows code and a space). */
+const code = (f: string) => readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|\s)\/\/.*$/gm, '$1');
 const params = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
 describe('web viewer message catalogues', () => {
@@ -49,5 +53,33 @@ describe('web viewer message catalogues', () => {
       for (const m of src.matchAll(/\b(placeholder|title|alt|aria-label|label)="([^"]*)"/g)) if (letters.test(m[2]!)) found.push(`${path.basename(f)}: ${m[1]}="${m[2]}"`);
     }
     expect(found).toEqual([]);
+  });
+
+  it('components have no literal text as a JSX child ({\'…\'}), and no Chinese outside the catalogues', () => {
+    const found: string[] = [];
+    for (const f of files(SRC).filter((x) => !x.includes(`${path.sep}i18n${path.sep}`))) {
+      const src = code(f);
+      // a Chinese string or list separator anywhere in code (the map's ＋/－ glyphs are symbols, not text)
+      for (const m of src.matchAll(/[^\n]*[\u3000-\u303f\u3400-\u9fff（），：；？！][^\n]*/g)) found.push(`${path.basename(f)}: ${m[0].trim()}`);
+      if (!f.endsWith('.tsx')) continue;
+      // {'Close'} or {`${n} cameras`} as a child; attribute values (`class={`…`}`) are not text
+      for (const m of src.matchAll(/(?<![=\w])\{\s*(['"`])((?:(?!\1)[^\\]|\\.)*)\1\s*\}/g)) {
+        if (/[A-Za-z]/.test(m[2]!.replace(/\$\{[^}]*\}/g, ''))) found.push(`${path.basename(f)}: {${m[1]}${m[2]}${m[1]}}`);
+      }
+    }
+    expect(found).toEqual([]);
+  });
+
+  it('dates and times are formatted in one place, in Beijing time', () => {
+    const found: string[] = [];
+    for (const f of files(SRC).filter((x) => path.basename(x) !== 'time.ts')) {
+      for (const m of code(f).matchAll(/[^\n]*(?:toLocale(?:Date|Time)?String|Intl\.DateTimeFormat|get(?:Hours|Minutes|Date|Day)\(|toTimeString|toDateString|toISOString\(\)\.slice)[^\n]*/g)) {
+        found.push(`${path.basename(f)}: ${m[0].trim()}`);
+      }
+    }
+    expect(found).toEqual([]);
+    // 18:30 UTC is 02:30 the next day in Beijing: the date and the offset say so
+    expect(fmtTime('2026-11-23T18:30:00Z', true)).toMatch(/2026.11.24 02:30:00 \+08:00$/);
+    expect(todayInShanghai(new Date('2026-11-23T18:30:00Z'))).toBe('2026-11-24');
   });
 });

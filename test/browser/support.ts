@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const haveBrowser = existsSync(CHROMIUM);
@@ -16,9 +16,12 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
+/** An iPhone-size screen: 390×844 CSS pixels, touch, mobile viewport handling. */
+export const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+
 /** Opens a fresh context (its own storage: a second user at the same time) and logs in through the login form. */
-export async function loginPage(browser: Browser, baseUrl: string, username: string, password = 'shouwang-demo', at = '/'): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+export async function loginPage(browser: Browser, baseUrl: string, username: string, password = 'shouwang-demo', at = '/', device: BrowserContextOptions = {}): Promise<Page> {
+  const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...device });
   const page = await ctx.newPage();
   page.on('pageerror', (e) => console.warn(`[${username}] page error: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error') console.warn(`[${username}] console: ${m.text()}`); });
@@ -28,7 +31,7 @@ export async function loginPage(browser: Browser, baseUrl: string, username: str
     await page.fill('input[name=username]', username);
     await page.fill('input[name=password]', password);
     await page.click('button[type=submit]');
-    await page.waitForSelector('[data-testid=whoami]');
+    await page.waitForSelector('[data-testid=whoami]', { state: 'attached' }); // on a phone it sits in the folded menu
   } catch (e) {
     console.warn(`[${username}] login failed at ${page.url()}: ${(await page.content()).slice(0, 2000)}`);
     await shot(page, `login-failed-${username}`);

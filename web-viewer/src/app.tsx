@@ -50,10 +50,13 @@ export function App() {
   const [viewerConfig, setViewerConfig] = useState<{ tileUrl: string | null }>({ tileUrl: null });
   const [events, setEvents] = useState<EventStream | null>(null);
   const [live, setLive] = useState(true);
+  // phones: the navigation folds behind a menu button, and closes again on every navigation
+  const [menuOpen, setMenuOpen] = useState(false);
 
   const navigate = (path: string, replace = false) => {
     if (replace) history.replaceState(null, '', path);
     else history.pushState(null, '', path);
+    setMenuOpen(false);
     setLoc(here());
   };
 
@@ -120,9 +123,12 @@ export function App() {
   return (
     <ShellContext.Provider value={shell}>
       <div class="shell">
-        <header class="topbar">
-          <div class="brand"><span class="logo">{t('app.logo')}</span><span>{t('app.name')}</span><small>{t('app.tagline')}</small></div>
-          <nav>
+        <header class={`topbar ${menuOpen ? 'menu-open' : ''}`}>
+          <div class="brand"><span class="logo" lang="zh-CN">{t('app.logo')}</span><span>{t('app.name')}</span><small>{t('app.tagline')}</small></div>
+          <span class="current-page">{t(`nav.${pageId}` as MessageKey)}</span>
+          <button class="menu-toggle" aria-expanded={menuOpen} aria-controls="main-nav" aria-label={t('nav.menu')} title={t('nav.menu')}
+            data-testid="menu" onClick={() => setMenuOpen((o) => !o)}>☰</button>
+          <nav id="main-nav">
             {pages.map((p) => (
               <a key={p} href={`/${p}`} class={p === pageId ? 'active' : ''} data-page={p}
                 onClick={(e) => { e.preventDefault(); navigate(`/${p}`); }}>{t(`nav.${p}` as MessageKey)}</a>
@@ -132,7 +138,7 @@ export function App() {
             <span class={`dot ${live ? 'up' : 'down'}`} title={live ? t('common.connected') : t('common.reconnecting')} />
             <span class="name" data-testid="whoami">{me.user.displayName}</span>
             <span class="role">{t(`role.${me.user.role}` as MessageKey)} · {me.jurisdiction.name}</span>
-            <button class="link" onClick={switchLang} data-testid="lang">{t('lang.switch')}</button>
+            <button class="link" onClick={switchLang} data-testid="lang" lang={lang() === 'zh-CN' ? 'en' : 'zh-CN'}>{t('lang.switch')}</button>
             <button class="link" onClick={() => void logout().then(() => { setMe(null); navigate('/login', true); })}>{t('nav.logout')}</button>
           </div>
         </header>

@@ -29,6 +29,11 @@ export function toLocalInput(iso: string | Date): string {
   return d.toISOString().slice(0, 16);
 }
 
+/** Today's date (YYYY-MM-DD) in Beijing: at 02:00 there it is still yesterday in UTC. */
+export function todayInShanghai(now: Date = new Date()): string {
+  return toLocalInput(now).slice(0, 10);
+}
+
 export function fmtDuration(ms: number): string {
   if (ms <= 0) return '0:00';
   const s = Math.floor(ms / 1000);

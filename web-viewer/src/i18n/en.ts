@@ -96,7 +96,7 @@ export const en: Record<MessageKey, string> = {
   'request.drawPolygon': 'Polygon',
   'request.drawPick': 'Pick',
   'request.drawHint.radius': 'Press on the map and drag to draw the area',
-  'request.drawHint.polygon': 'Click to add corners, double-click to finish',
+  'request.drawHint.polygon': 'Click to add corners; double-click, or click the first corner, to finish',
   'request.drawHint.pick': 'Click cameras to select or unselect them',
   'request.radius': 'Radius {m} m',
   'request.caseNo': 'Case number',
@@ -544,4 +544,16 @@ export const en: Record<MessageKey, string> = {
   'reason.malformed_signature': 'Malformed signature',
   // --- map-api ---
   'live.pickSearch': 'Search cameras by name',
+  // --- phone-e2e ---
+  'common.listSeparator': ', ',
+  'nav.menu': 'Menu',
+  'inbox.reviewNote': 'Review note (optional)',
+  'audit.outcome.allow': 'Allowed',
+  'audit.outcome.deny': 'Denied',
+  'audit.outcome.ok': 'Done',
+  'audit.outcome.fail': 'Failed',
+  'audit.outcome.info': 'Noted',
+  'error.duplicate_in_file': 'The same camera twice in the file',
+  'grant.emergencyStarted': 'Emergency: started at once, reviewed afterwards by the owning station',
+  'grant.reviewNote': 'Review note',
 };

@@ -94,7 +94,7 @@ export const zhCN = {
   'request.drawPolygon': '画多边形',
   'request.drawPick': '点选',
   'request.drawHint.radius': '在地图上按下并拖动画出范围',
-  'request.drawHint.polygon': '单击添加顶点，双击结束',
+  'request.drawHint.polygon': '单击添加顶点，双击或点回第一个顶点结束',
   'request.drawHint.pick': '单击摄像头选中或取消',
   'request.radius': '半径 {m} 米',
   'request.caseNo': '案件编号',
@@ -542,5 +542,17 @@ export const zhCN = {
   'reason.malformed_signature': '签名格式不正确',
   // --- map-api ---
   'live.pickSearch': '按名称搜索摄像头',
+  // --- phone-e2e ---
+  'common.listSeparator': '、',
+  'nav.menu': '菜单',
+  'inbox.reviewNote': '复核意见（可选）',
+  'audit.outcome.allow': '允许',
+  'audit.outcome.deny': '拒绝',
+  'audit.outcome.ok': '成功',
+  'audit.outcome.fail': '失败',
+  'audit.outcome.info': '记录',
+  'error.duplicate_in_file': '文件中同一摄像头出现两次',
+  'grant.emergencyStarted': '紧急调阅：即时开通，由所属派出所事后复核',
+  'grant.reviewNote': '复核意见',
 } as const;
 export type MessageKey = keyof typeof zhCN;

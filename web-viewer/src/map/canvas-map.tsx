@@ -40,6 +40,8 @@ export function CanvasMap(props: CanvasMapProps) {
     view: { lon: 116.5, lat: 35.5, zoom: 6 } as View,
     w: 0, h: 0, index: null as Supercluster | null, hits: [] as Hit[], props, raf: 0,
     drag: null as null | { x: number; y: number; view: View; moved: boolean; radiusFrom?: [number, number] },
+    // fingers on the map, and a pinch in progress (the zoom it started from and the fingers' distance then)
+    fingers: new Map<number, [number, number]>(), pinch: null as null | { d0: number; zoom0: number },
     draft: [] as Array<[number, number]>, tiles: new Map<string, HTMLImageElement>(), fitted: '',
   });
   st.current.props = props;
@@ -149,6 +151,10 @@ export function CanvasMap(props: CanvasMapProps) {
     }
     c.dataset.ready = '1';
     c.dataset.shapes = String(p.shapes.length);
+    // for tests: what the view was last fitted to, and how many corners of a polygon are drawn so far
+    c.dataset.fitted = s.fitted;
+    c.dataset.corners = String(s.draft.length);
+    c.dataset.zoom = v.zoom.toFixed(2);
   };
 
   const drawArea = (ctx: CanvasRenderingContext2D) => {
@@ -176,6 +182,15 @@ export function CanvasMap(props: CanvasMapProps) {
       if (a && 'polygon' in a) { ctx.closePath(); ctx.fill(); }
       ctx.stroke();
     }
+    // the corners of a polygon being drawn, the first one bigger: tapping it closes the polygon
+    s.draft.forEach(([lon, lat], i) => {
+      const [x, y] = toScreen(v, s.w, s.h, lon, lat);
+      ctx.beginPath();
+      ctx.arc(x, y, i === 0 ? 7 : 4, 0, Math.PI * 2);
+      ctx.fillStyle = '#ffffff';
+      ctx.fill();
+      ctx.stroke();
+    });
   };
 
   const drawTiles = (ctx: CanvasRenderingContext2D, template: string) => {
@@ -271,15 +286,33 @@ export function CanvasMap(props: CanvasMapProps) {
     return [e.clientX - r.left, e.clientY - r.top];
   };
 
+  const spread = (): { d: number; x: number; y: number } => {
+    const [a, b] = [...st.current.fingers.values()] as [[number, number], [number, number]];
+    return { d: Math.max(1, Math.hypot(a[0] - b[0], a[1] - b[1])), x: (a[0] + b[0]) / 2, y: (a[1] + b[1]) / 2 };
+  };
   const onDown = (e: PointerEvent) => {
     const s = st.current;
     const [x, y] = local(e);
     canvas.current!.setPointerCapture(e.pointerId);
+    s.fingers.set(e.pointerId, [x, y]);
+    if (s.fingers.size === 2) {
+      // a second finger: pinch to zoom instead of panning, drawing or picking
+      s.drag = null;
+      s.pinch = { d0: spread().d, zoom0: s.view.zoom };
+      return;
+    }
+    if (s.pinch) return;
     s.drag = { x, y, view: { ...s.view }, moved: false };
     if (s.props.mode === 'radius') s.drag.radiusFrom = fromScreen(s.view, s.w, s.h, x, y);
   };
   const onMove = (e: PointerEvent) => {
     const s = st.current;
+    if (s.fingers.has(e.pointerId)) s.fingers.set(e.pointerId, local(e));
+    if (s.pinch && s.fingers.size >= 2) {
+      const p = spread();
+      zoomBy(s.pinch.zoom0 + Math.log2(p.d / s.pinch.d0) - s.view.zoom, p.x, p.y);
+      return;
+    }
     const d = s.drag;
     if (!d) return;
     const [x, y] = local(e);
@@ -305,11 +338,28 @@ export function CanvasMap(props: CanvasMapProps) {
   };
   const onUp = (e: PointerEvent) => {
     const s = st.current;
+    s.fingers.delete(e.pointerId);
+    if (s.pinch) {
+      // the pinch ends with its last finger; lifting fingers is neither a tap nor the start of a pan
+      if (s.fingers.size === 0) s.pinch = null;
+      s.drag = null;
+      return;
+    }
     const d = s.drag;
     s.drag = null;
     if (!d || d.moved) return;
     const [x, y] = local(e);
     if (s.props.mode === 'polygon') {
+      // a tap on the first corner closes the polygon (a double tap is hard to time on a phone)
+      const first = s.draft[0];
+      if (first && s.draft.length >= 3) {
+        const [fx, fy] = toScreen(s.view, s.w, s.h, first[0], first[1]);
+        if ((fx - x) ** 2 + (fy - y) ** 2 < 16 * 16) {
+          s.props.onArea?.({ polygon: s.draft });
+          s.draft = [];
+          return;
+        }
+      }
       const [lon, lat] = fromScreen(s.view, s.w, s.h, x, y);
       s.draft = [...s.draft, [round6(lon), round6(lat)]];
       render();
@@ -334,6 +384,12 @@ export function CanvasMap(props: CanvasMapProps) {
     } else {
       s.props.onPick?.(best.id);
     }
+  };
+  const onCancel = (e: PointerEvent) => {
+    const s = st.current;
+    s.fingers.delete(e.pointerId);
+    if (s.fingers.size === 0) s.pinch = null;
+    s.drag = null;
   };
   const onDbl = (e: MouseEvent) => {
     const s = st.current;
@@ -368,7 +424,7 @@ export function CanvasMap(props: CanvasMapProps) {
 
   return (
     <div class={`map mode-${props.mode ?? 'browse'}`} ref={wrap}>
-      <canvas ref={canvas} data-testid="map-canvas" onPointerDown={onDown} onPointerMove={onMove} onPointerUp={onUp} onDblClick={onDbl} onWheel={onWheel} />
+      <canvas ref={canvas} data-testid="map-canvas" onPointerDown={onDown} onPointerMove={onMove} onPointerUp={onUp} onPointerCancel={onCancel} onDblClick={onDbl} onWheel={onWheel} />
       <div class="map-controls">
         <button onClick={() => zoomBy(1)} title={t('map.zoomIn')}>＋</button>
         <button onClick={() => zoomBy(-1)} title={t('map.zoomOut')}>－</button>

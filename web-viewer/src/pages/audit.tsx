@@ -2,8 +2,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, rawCall, urlOf, type ApiResponse } from '../api/client.ts';
 import { useShell } from '../context.ts';
-import { t } from '../i18n/index.ts';
-import { fmtTime, fromLocalInput } from '../time.ts';
+import { hasKey, t, type MessageKey } from '../i18n/index.ts';
+import { fmtTime, fromLocalInput, todayInShanghai } from '../time.ts';
 import { ErrorLine } from '../ui.tsx';
 
 type Row = ApiResponse<'/api/v1/audit', 'get'>['items'][number];
@@ -33,7 +33,7 @@ export function AuditPage() {
       const url = URL.createObjectURL(await res.blob());
       const a = document.createElement('a');
       a.href = url;
-      a.download = `audit-${new Date().toISOString().slice(0, 10)}.csv`;
+      a.download = `audit-${todayInShanghai()}.csv`;
       a.click();
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
     } catch (e) {
@@ -62,7 +62,7 @@ export function AuditPage() {
           {rows.map((r) => (
             <tr key={r.id} class={`row-outcome-${r.outcome}`}>
               <td class="nowrap">{fmtTime(r.at)}</td><td>{r.actorName ?? '—'}</td><td><code>{r.action}</code></td>
-              <td><span class={`badge outcome-${r.outcome}`}>{r.outcome}</span></td><td>{r.caseNo ?? ''}</td><td class="small">{r.reason ?? ''}</td>
+              <td><span class={`badge outcome-${r.outcome}`}>{hasKey(`audit.outcome.${r.outcome}`) ? t(`audit.outcome.${r.outcome}` as MessageKey) : r.outcome}</span></td><td>{r.caseNo ?? ''}</td><td class="small">{r.reason ?? ''}</td>
             </tr>
           ))}
         </tbody>

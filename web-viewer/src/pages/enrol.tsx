@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, rawCall, urlOf, type ApiResponse, type Camera } from '../api/client.ts';
 import { useShell } from '../context.ts';
-import { hasKey, t, type MessageKey } from '../i18n/index.ts';
+import { hasKey, t, tCode, type MessageKey } from '../i18n/index.ts';
 import { loadAllCameras } from '../map/boundaries.ts';
 import { fmtTime } from '../time.ts';
 import { ErrorLine, StateBadge } from '../ui.tsx';
@@ -91,7 +91,7 @@ export function EnrolPage() {
               {result.rows.map((r) => (
                 <tr key={r.row} class={`row-${r.status}`} data-status={r.status}>
                   <td>{r.row}</td><td>{`${r.host}:${r.port}`}</td><td><span class={`badge enrol-${r.status}`}>{statusText(r.status)}</span></td>
-                  <td class="small">{r.code ? `${r.code} · ` : ''}{r.reason ?? ''}</td>
+                  <td class="small">{r.code && <>{tCode('error', r.code, r.code)} <code>{r.code}</code></>}{r.reason && <div class="muted">{r.reason}</div>}</td>
                 </tr>
               ))}
             </tbody>

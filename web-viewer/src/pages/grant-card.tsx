@@ -40,12 +40,15 @@ export function GrantCard({ grant, names, fresh, children }: { grant: Grant; nam
         <dt>{t('grant.owner')}</dt><dd>{stationName(shell, grant.ownerStationId)}</dd>
         <dt>{t('grant.reason')}</dt><dd>{grant.reason}</dd>
         <dt>{t('grant.cameras')}</dt>
-        <dd>{grant.cameraIds.map((id) => cameraName(id, names)).join('、')}
+        <dd>{grant.cameraIds.map((id) => cameraName(id, names)).join(t('common.listSeparator'))}
           {grant.requestedCameraIds.length > grant.cameraIds.length && <span class="muted"> ({grant.cameraIds.length}/{grant.requestedCameraIds.length})</span>}</dd>
-        <dt>{t('grant.actions')}</dt><dd>{grant.actions.map((a) => t(`action.${a}` as MessageKey)).join('、')}</dd>
+        <dt>{t('grant.actions')}</dt><dd>{grant.actions.map((a) => t(`action.${a}` as MessageKey)).join(t('common.listSeparator'))}</dd>
         {grant.footage && <><dt>{t('grant.footage')}</dt><dd>{fmtRange(grant.footage)}</dd></>}
         {grant.live && <><dt>{t('grant.live')}</dt><dd>{fmtRange(grant.live)}</dd></>}
-        {grant.decisionReason && <><dt>{t('grant.decisionReason')}</dt><dd>{grant.decisionReason}</dd></>}
+        {grant.decisionReason && <><dt>{t('grant.decisionReason')}</dt><dd>{
+          // an emergency grant nobody decided on started by itself: say so in the user's language, not the server's
+          grant.emergency && grant.decidedBy === null && grant.state === 'approved' ? t('grant.emergencyStarted') : grant.decisionReason}</dd></>}
+        {grant.reviewNote && <><dt>{t('grant.reviewNote')}</dt><dd data-testid="review-note-shown">{grant.reviewNote}</dd></>}
       </dl>
       {children && <footer class="actions">{children}</footer>}
     </article>

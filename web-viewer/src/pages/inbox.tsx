@@ -56,7 +56,7 @@ export function InboxPage() {
       </section>
       <section>
         <h2>{t('inbox.review')} <span class="count">{review.length}</span></h2>
-        {review.map((g) => <ReviewCard key={g.id} grant={g} names={names} onDone={load} />)}
+        <div data-testid="review-queue">{review.map((g) => <ReviewCard key={g.id} grant={g} names={names} fresh={fresh.has(g.id)} onDone={load} />)}</div>
         <h2>{t('inbox.station')} <span class="count">{station.length}</span></h2>
         {station.map((g) => <RevokeCard key={g.id} grant={g} names={names} onDone={load} />)}
       </section>
@@ -112,13 +112,17 @@ function PendingCard({ grant, names, fresh, onDone }: { grant: Grant; names: Map
   );
 }
 
-function ReviewCard({ grant, names, onDone }: { grant: Grant; names: Map<string, string>; onDone: () => void }) {
+function ReviewCard({ grant, names, fresh, onDone }: { grant: Grant; names: Map<string, string>; fresh: boolean; onDone: () => void }) {
   const [error, setError] = useState<unknown>(null);
-  const review = (verdict: 'upheld' | 'misuse') => api('post', '/api/v1/grants/{id}/review', { params: { id: grant.id }, body: { verdict } }).then(onDone, setError);
+  const [note, setNote] = useState('');
+  const review = (verdict: 'upheld' | 'misuse') => api('post', '/api/v1/grants/{id}/review', {
+    params: { id: grant.id }, body: { verdict, ...(note.trim() ? { note: note.trim() } : {}) },
+  }).then(onDone, setError);
   return (
-    <GrantCard grant={grant} names={names}>
-      <button class="primary" onClick={() => void review('upheld')}>{t('inbox.upheld')}</button>
-      <button class="danger" onClick={() => void review('misuse')}>{t('inbox.misuse')}</button>
+    <GrantCard grant={grant} names={names} fresh={fresh}>
+      <label class="review-note">{t('inbox.reviewNote')}<input value={note} maxLength={2000} onInput={(e) => setNote(e.currentTarget.value)} data-testid="review-note" /></label>
+      <button class="primary" onClick={() => void review('upheld')} data-testid="review-upheld">{t('inbox.upheld')}</button>
+      <button class="danger" onClick={() => void review('misuse')} data-testid="review-misuse">{t('inbox.misuse')}</button>
       <ErrorLine error={error} />
     </GrantCard>
   );

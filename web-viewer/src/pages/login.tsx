@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { Me } from '../api/client.ts';
 import { login } from '../session.ts';
-import { t } from '../i18n/index.ts';
+import { lang, t } from '../i18n/index.ts';
 import { ErrorLine } from '../ui.tsx';
 
 export function LoginPage({ expired, onLogin, onSwitchLang }: { expired: boolean; onLogin: (m: Me) => void; onSwitchLang: () => void }) {
@@ -24,14 +24,14 @@ export function LoginPage({ expired, onLogin, onSwitchLang }: { expired: boolean
   return (
     <div class="login-wrap">
       <form class="login card" onSubmit={submit}>
-        <div class="brand big"><span class="logo">{t('app.logo')}</span><span>{t('app.name')}</span></div>
+        <div class="brand big"><span class="logo" lang="zh-CN">{t('app.logo')}</span><span>{t('app.name')}</span></div>
         <p class="muted">{t('app.tagline')}</p>
         {expired && <div class="banner info">{t('login.expired')}</div>}
         <label>{t('login.username')}<input name="username" autoComplete="username" value={username} onInput={(e) => setUsername(e.currentTarget.value)} required /></label>
         <label>{t('login.password')}<input name="password" type="password" autoComplete="current-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} required /></label>
         <ErrorLine error={error} />
         <button type="submit" class="primary" disabled={busy}>{busy ? t('login.busy') : t('login.submit')}</button>
-        <button type="button" class="link" onClick={onSwitchLang}>{t('lang.switch')}</button>
+        <button type="button" class="link" onClick={onSwitchLang} lang={lang() === 'zh-CN' ? 'en' : 'zh-CN'}>{t('lang.switch')}</button>
       </form>
     </div>
   );

@@ -6,7 +6,7 @@ import { api, type ApiResponse, type Camera, type Grant } from '../api/client.ts
 import { stationName, useShell } from '../context.ts';
 import { t, type MessageKey } from '../i18n/index.ts';
 import { loadAllCameras } from '../map/boundaries.ts';
-import { fmtRange, fmtTime } from '../time.ts';
+import { fmtRange, fmtTime, todayInShanghai } from '../time.ts';
 import { ErrorLine, StateBadge } from '../ui.tsx';
 import { GrantCard } from './grant-card.tsx';
 import { MaskEditor, type GrantRef } from './mask-editor.tsx';
@@ -72,7 +72,7 @@ function OwnerCamera({ camera, approved, onChange }: { camera: Camera; approved:
   };
   useEffect(load, [camera.id]);
   const change = (mode: (typeof MODES)[number]) => api('put', '/api/v1/cameras/{id}/sharing', {
-    params: { id: camera.id }, body: { sharingMode: mode, consentDate: new Date().toISOString().slice(0, 10) },
+    params: { id: camera.id }, body: { sharingMode: mode, consentDate: todayInShanghai() },
   }).then((c) => { onChange(c as Camera); load(); }, setError);
   return (
     <section class="card owner-camera" data-testid="owner-camera" data-camera={camera.id}>

@@ -320,7 +320,7 @@ export function PlaybackPage() {
             <span><i class="swatch window" />{t('playback.playing')}</span>
             <span class="muted">{t('playback.clickToSeek')}</span>
           </div>
-          {listing.scope === 'grant' && <p class="small">{t('playback.grantScope', { window: listing.visible.map((v) => fmtRange(v)).join(', ') })}</p>}
+          {listing.scope === 'grant' && <p class="small">{t('playback.grantScope', { window: listing.visible.map((v) => fmtRange(v)).join(t('common.listSeparator')) })}</p>}
           {listing.ranges.length === 0 && <p class="muted">{t('playback.noRecordings')}</p>}
         </>
       )}

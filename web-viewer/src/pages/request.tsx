@@ -173,10 +173,10 @@ export function RequestPage() {
           <label>{t('request.footageTo')}<input type="datetime-local" value={draft.footageTo} onInput={(e) => set('footageTo', e.currentTarget.value)} /></label>
         </div>
         <p class="muted small">{t('common.tz')}</p>
-        <label>{t('request.lifetime')}<input type="number" min={1} max={43200} value={draft.lifetime} onInput={(e) => set('lifetime', Number(e.currentTarget.value) || 60)} /></label>
+        <label>{t('request.lifetime')}<input type="number" min={1} max={43200} value={draft.lifetime} disabled={draft.emergency} onInput={(e) => set('lifetime', Number(e.currentTarget.value) || 60)} /></label>
         <label class="check"><input type="checkbox" name="emergency" checked={draft.emergency} onChange={(e) => set('emergency', e.currentTarget.checked)} />{t('request.emergency')}</label>
         {draft.emergency && agreement && (
-          <p class="banner warn small">{agreement.emergencyAllowed ? t('request.emergencyRules', { minutes: agreement.emergencyMinutes ?? 0 }) : t('request.emergencyNotAllowed')}</p>
+          <p class="banner warn small" data-testid="emergency-rules">{agreement.emergencyAllowed ? t('request.emergencyRules', { minutes: agreement.emergencyMinutes ?? 0 }) : t('request.emergencyNotAllowed')}</p>
         )}
         {preview && (
           <div class="preview" data-testid="preview">
