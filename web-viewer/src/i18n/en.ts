@@ -545,6 +545,7 @@ export const en: Record<MessageKey, string> = {
   // --- map-api ---
   'live.pickSearch': 'Search cameras by name',
   // --- phone-e2e ---
+  'common.clauseSeparator': '; ',
   'common.listSeparator': ', ',
   'nav.menu': 'Menu',
   'inbox.reviewNote': 'Review note (optional)',

@@ -543,6 +543,7 @@ export const zhCN = {
   // --- map-api ---
   'live.pickSearch': '按名称搜索摄像头',
   // --- phone-e2e ---
+  'common.clauseSeparator': '；',
   'common.listSeparator': '、',
   'nav.menu': '菜单',
   'inbox.reviewNote': '复核意见（可选）',

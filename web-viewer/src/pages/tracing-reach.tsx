@@ -157,7 +157,7 @@ function StationCard({ c, group, reason, grants, focused, onFocus, onRequested }
       </header>
       {group.agreement && <p class="small muted">{group.agreement.name}</p>}
       {!group.own && !group.agreement && group.contacts.length > 0 && (
-        <p class="small warn">{t('tracing.callContacts')} {group.contacts.map((p) => `${p.name}${p.phone ? ` ${p.phone}` : ''}`).join('、')}</p>
+        <p class="small warn">{t('tracing.callContacts')} {group.contacts.map((p) => `${p.name}${p.phone ? ` ${p.phone}` : ''}`).join(t('common.listSeparator'))}</p>
       )}
       <table class="table compact">
         <tbody>{group.cameras.map((x) => <CameraRow key={x.cameraId} c={x} focused={focused === x.cameraId} onFocus={onFocus} />)}</tbody>
@@ -186,7 +186,7 @@ function StationCard({ c, group, reason, grants, focused, onFocus, onRequested }
               })}
             </ul>
           ) : <p class="muted small">{t('common.loading')}</p>}
-          {agreementContacts.length > 0 && <p class="small muted">{t('tracing.contacts')} {agreementContacts.map((p) => `${p.name}${p.phone ? ` ${p.phone}` : ''}`).join('、')}</p>}
+          {agreementContacts.length > 0 && <p class="small muted">{t('tracing.contacts')} {agreementContacts.map((p) => `${p.name}${p.phone ? ` ${p.phone}` : ''}`).join(t('common.listSeparator'))}</p>}
           <ErrorLine error={error} />
           <div class="actions">
             <button class="primary" data-testid="request-all" disabled={busy || !reason.trim() || requestable === 0}

@@ -110,7 +110,7 @@ function History({ caseId, sighting, members, names }: { caseId: string; sightin
   const changes = (r: HistoryRow) => {
     if (!r.before || !r.after) return '';
     return ['cameraId', 'seenAt', 'note', 'confidence'].filter((k) => r.before![k] !== r.after![k])
-      .map((k) => `${t(`tracing.field.${k}` as MessageKey)}: ${show(k, r.before![k])} → ${show(k, r.after![k])}`).join('；');
+      .map((k) => `${t(`tracing.field.${k}` as MessageKey)}: ${show(k, r.before![k])} → ${show(k, r.after![k])}`).join(t('common.clauseSeparator'));
   };
   return (
     <div class="history" data-testid="history">
