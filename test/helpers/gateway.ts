@@ -32,7 +32,7 @@ export interface TestGateway {
 export async function testGateway(
   opts: {
     demo?: boolean; overrides?: Record<string, unknown>; media?: boolean; plugins?: Array<(app: FastifyInstance) => Promise<void>>;
-    /** Recorded-footage routes (listing, HLS playback, export) over this segment store, wired as main.ts does. */
+    /** Recorded-footage routes (listing, HLS playback, export) over this segment store, wired as main.ts does (with `media`, an empty store by default). */
     footage?: { recordingDir: string };
   } = {},
 ): Promise<TestGateway> {
@@ -47,8 +47,13 @@ export async function testGateway(
     mediaDir = mkdtempSync(path.join(tmpdir(), 'shouwang-test-media-'));
     media = await startMedia(gw, { rtmpBasePort: await freePort(), httpBasePort: await freePort(), dataDir: mediaDir });
   }
-  const footage: Footage | null = opts.footage
-    ? startFootage(gw, { recordingDir: opts.footage.recordingDir, ...(media ? { sessions: media.sessions } : {}) })
+  // With media the footage routes come too, as main.ts registers them (pages such as the owner's read masks and
+  // recordings); over an empty segment store of its own unless the test gives one.
+  let footageDir: string | null = null;
+  if (!opts.footage && media && mediaDir) footageDir = path.join(mediaDir, 'recordings');
+  const recordingDir = opts.footage?.recordingDir ?? footageDir;
+  const footage: Footage | null = recordingDir
+    ? startFootage(gw, { recordingDir, ...(media ? { sessions: media.sessions } : {}) })
     : null;
   const app = await buildApp(gw, { plugins: [...(media ? [media.routes] : []), ...(footage ? [footage.routes] : []), ...(opts.plugins ?? [])] });
   await app.ready();
