@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { testGateway, type TestGateway } from '../helpers/gateway.ts';
-import { insertTestCamera } from '../helpers/cameras.ts';
+import { enrolSimulated, insertTestCamera } from '../helpers/cameras.ts';
 import { startSimulator, type Simulator } from '../../camera-adapters/simulator/index.ts';
 import { ensureViewerBuilt } from '../../web-viewer/scripts/build.ts';
 import { zhCN } from '../../web-viewer/src/i18n/zh-CN.ts';
@@ -27,15 +27,7 @@ const REASON = '走失老人，最后出现在104国道群贤路口';
 // Chinese text the pages may rightly show in English: demo data and what this test typed
 const DATA_TEXT = new Set<string>([CASE, REASON, '核实为走失老人案', '请补充案件材料', '钱清 104国道群贤路口', '钱清 群贤路东', '钱清村 5组18号 门口', '钱清村 5组18号', '衙前 萧绍路口']);
 
-async function enrol(as: string, i: number, body: Record<string, unknown>): Promise<string> {
-  const c = sim.cameras[i]!;
-  const r = await t.app.inject({
-    method: 'POST', url: '/api/v1/cameras', headers: { authorization: `Bearer ${await t.login(as)}` },
-    payload: { host: c.host, port: c.httpPort, username: 'admin', password: 'pw-1234', mediaPorts: [c.rtspPort], ...body },
-  });
-  if (r.statusCode !== 201 && r.statusCode !== 200) throw new Error(`enrol ${as}: ${r.statusCode} ${r.body}`);
-  return r.json().id as string;
-}
+const enrol = (as: string, i: number, body: Record<string, unknown>): Promise<string> => enrolSimulated(t, sim.cameras[i]!, as, body);
 
 async function request(as: string, body: Record<string, unknown>): Promise<string> {
   const r = await t.app.inject({ method: 'POST', url: '/api/v1/grants', headers: { authorization: `Bearer ${await t.login(as)}` }, payload: body });

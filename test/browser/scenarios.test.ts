@@ -12,6 +12,7 @@ import { testGateway, type TestGateway } from '../helpers/gateway.ts';
 import { startSimulator, type Simulator } from '../../camera-adapters/simulator/index.ts';
 import { ensureViewerBuilt } from '../../web-viewer/scripts/build.ts';
 import { CHROMIUM, haveBrowser, launchChromium, loginPage, shot } from './support.ts';
+import { enrolSimulated } from '../helpers/cameras.ts';
 
 let t: TestGateway;
 let recordings = '';
@@ -26,15 +27,7 @@ const CENTRE = { lat: 35.962, lon: 115.868 };
 const RADIUS_M = 2100;
 const CASE = 'YG-2026-1124-07';
 
-async function enrol(as: string, i: number, body: Record<string, unknown>): Promise<string> {
-  const c = sim.cameras[i]!;
-  const r = await t.app.inject({
-    method: 'POST', url: '/api/v1/cameras', headers: { authorization: `Bearer ${await t.login(as)}` },
-    payload: { host: c.host, port: c.httpPort, username: 'admin', password: 'pw-1234', mediaPorts: [c.rtspPort], ...body },
-  });
-  if (r.statusCode !== 201 && r.statusCode !== 200) throw new Error(`enrol ${as}: ${r.statusCode} ${r.body}`);
-  return r.json().id as string;
-}
+const enrol = (as: string, i: number, body: Record<string, unknown>): Promise<string> => enrolSimulated(t, sim.cameras[i]!, as, body);
 
 async function frames(page: Page, cameraId: string): Promise<number> {
   return page.evaluate((id) => {

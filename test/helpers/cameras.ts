@@ -49,3 +49,18 @@ export async function insertTestCamera(gw: Gateway, c: TestCameraInput): Promise
     enrolledBy: null,
   });
 }
+
+/** Enrols simulator camera `c` through the API as `as` (demo password), its RTSP port allowed; returns the camera id. */
+export async function enrolSimulated(
+  t: { app: { inject: (o: object) => Promise<{ statusCode: number; body: string; json(): unknown }> }; login(u: string): Promise<string> },
+  c: { host: string; httpPort: number; rtspPort: number },
+  as: string,
+  body: Record<string, unknown>,
+): Promise<Uuid> {
+  const r = await t.app.inject({
+    method: 'POST', url: '/api/v1/cameras', headers: { authorization: `Bearer ${await t.login(as)}` },
+    payload: { host: c.host, port: c.httpPort, username: 'admin', password: 'pw-1234', mediaPorts: [c.rtspPort], ...body },
+  });
+  if (r.statusCode !== 201 && r.statusCode !== 200) throw new Error(`enrol ${as}: ${r.statusCode} ${r.body}`);
+  return (r.json() as { id: Uuid }).id;
+}
