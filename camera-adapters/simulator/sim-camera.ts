@@ -23,6 +23,8 @@ export interface SimCameraConfig extends OnvifDeviceFacts {
   password: string;
   /** Burn the camera's name into its video, encoded lazily on first PLAY. */
   nameOverlay: boolean;
+  /** The streams it serves (default PROFILES; benchmarks raise the main bitrate). */
+  profiles?: Readonly<Record<ProfileToken, MediaProfile>>;
 }
 
 export interface SimCameraStats {
@@ -48,6 +50,7 @@ export class SimCamera {
   private readonly rtsp: RtspServer;
   private readonly mounts = new Map<ProfileToken, Promise<RtspMount>>();
   private readonly overlaid = new Set<ProfileToken>();
+  private readonly profiles: Readonly<Record<ProfileToken, MediaProfile>>;
   private delay = 0;
   private unresponsive = false;
   private httpListening = false;
@@ -64,6 +67,7 @@ export class SimCamera {
     this.password = config.password;
     this.clockOffsetMs = config.clockOffsetMs;
     this.facts = { ...config };
+    this.profiles = config.profiles ?? PROFILES;
     const lookup = (user: string): string | undefined => (user === this.username ? this.password : undefined);
     this.httpServer = http.createServer(
       createCameraHttpHandler({
@@ -207,7 +211,7 @@ export class SimCamera {
     if (id !== this.id || !token || rest.length > 0 || !isProfileToken(token)) return undefined;
     let mount = this.mounts.get(token);
     if (!mount) {
-      const profile = PROFILES[token];
+      const profile = this.profiles[token];
       mount = this.media.sharedClip(profile).then((clip) => {
         const stream = new ClipStream(clip);
         return {
@@ -228,7 +232,7 @@ export class SimCamera {
     if (!this.config.nameOverlay || this.overlaid.has(token)) return;
     this.overlaid.add(token);
     // Viewers keep the shared clip until the labelled one is ready; the swap happens at a loop boundary.
-    this.media.labelledClip(PROFILES[token], this.name, this.id).then(
+    this.media.labelledClip(this.profiles[token], this.name, this.id).then(
       (clip) => stream.replaceClip(clip),
       () => undefined,
     );

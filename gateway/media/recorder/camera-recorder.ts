@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { spawnManaged, type ManagedProcess } from '../../../camera-adapters/ffmpeg/index.ts';
 import type { ViewerSink } from '../edge-types.ts';
+import { FlvDemuxer, TAG_AUDIO } from '../live/flv.ts';
 import { segmentPath, type LocalSegmentStore } from './segment-store.ts';
 
 export type Stream = 'main' | 'sub';
@@ -61,12 +62,22 @@ export function sha256File(abs: string): Promise<string> {
   });
 }
 
-/** Remux FLV on stdin into MPEG-TS segments; each finished segment is listed on stdout as `name,start,end`. */
-export function segmentArgs(o: { segmentSeconds: number; pattern: string }): string[] {
+/** FLV sound format of the first audio tag in a burst (10 = AAC, 7/8 = G.711), null when it carries no audio. */
+export function flvAudioFormat(flv: Buffer): number | null {
+  const { tags } = new FlvDemuxer().push(flv);
+  const a = tags.find((t) => t.type === TAG_AUDIO && t.bytes.length > 11);
+  return a ? a.bytes[11]! >> 4 : null;
+}
+
+/**
+ * Remux FLV on stdin into MPEG-TS segments; each finished segment is listed on stdout as `name,start,end`.
+ * `audio: 'copy'` keeps the first audio track as it is (AAC: MPEG-TS carries it, ADTS-framed by the muxer).
+ */
+export function segmentArgs(o: { segmentSeconds: number; pattern: string; audio?: 'copy' | 'none' }): string[] {
   return [
     '-hide_banner', '-nostats', '-loglevel', 'error',
     '-f', 'flv', '-i', 'pipe:0',
-    '-map', '0:v:0', '-an', '-c:v', 'copy',
+    '-map', '0:v:0', ...(o.audio === 'copy' ? ['-map', '0:a:0?', '-c:a', 'copy'] : ['-an']), '-c:v', 'copy',
     '-f', 'segment', '-segment_format', 'mpegts', '-segment_time', String(o.segmentSeconds),
     '-reset_timestamps', '0',
     // pts in the files equal the source's (starting at 0), so wall clock = run start + pts
@@ -183,7 +194,9 @@ export class CameraRecorder {
       held = await this.o.source.holdSource(this.o.cameraId, this.o.stream, early);
       if (this.stopped) return held.release('stopped');
       pending.wallMs = held.wallMs;
-      proc = spawnManaged(this.o.ffmpegPath, segmentArgs({ segmentSeconds: this.o.segmentSeconds, pattern: pattern() }), { stdin: 'pipe', stdout: 'pipe' });
+      // the burst (headers + GOP) tells whether there is audio MPEG-TS can carry by copy: AAC is kept, G.711 dropped
+      const audio = flvAudioFormat(Buffer.concat(buffered)) === 10 ? 'copy' : 'none';
+      proc = spawnManaged(this.o.ffmpegPath, segmentArgs({ segmentSeconds: this.o.segmentSeconds, pattern: pattern(), audio }), { stdin: 'pipe', stdout: 'pipe' });
       for (const b of buffered.splice(0)) proc.child.stdin?.write(b);
     } catch (e) {
       this.lastError = e instanceof Error ? e.message : String(e);
