@@ -89,6 +89,49 @@ export function segmentArgs(o: { segmentSeconds: number; pattern: string; audio?
   ];
 }
 
+/**
+ * Coalesces the channel's many small writes (one per FLV tag run) into one pipe write every `ms`: a pipe write
+ * wakes ffmpeg each time, and the recorder needs no low latency. A kill -9 loses at most `ms` more.
+ */
+export class CoalescingWriter {
+  private parts: Buffer[] = [];
+  private bytes = 0;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly out: () => NodeJS.WritableStream | null | undefined,
+    private readonly ms = 200,
+    private readonly maxBytes = 256 * 1024,
+  ) {}
+
+  write(b: Buffer): void {
+    this.parts.push(b);
+    this.bytes += b.length;
+    if (this.bytes >= this.maxBytes) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.ms);
+  }
+
+  /** Bytes held here, not yet handed to the pipe. */
+  pending(): number {
+    return this.bytes;
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.bytes === 0) return;
+    const data = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.bytes);
+    this.parts = [];
+    this.bytes = 0;
+    this.out()?.write(data);
+  }
+
+  end(): void {
+    this.flush();
+    this.out()?.end();
+  }
+}
+
 export class CameraRecorder {
   state: RecorderState = 'stopped';
   private stopped = true;
@@ -172,10 +215,11 @@ export class CameraRecorder {
     await mkdir(store.absolute(staging), { recursive: true });
     let proc: ManagedProcess | null = null;
     let runStarted = false;
+    const pipe = new CoalescingWriter(() => proc?.child.stdin);
     const sink: ViewerSink = {
-      write: (b) => void proc?.child.stdin?.write(b),
-      buffered: () => proc?.child.stdin?.writableLength ?? 0,
-      close: () => void proc?.child.stdin?.end(),
+      write: (b) => pipe.write(b),
+      buffered: () => pipe.pending() + (proc?.child.stdin?.writableLength ?? 0),
+      close: () => pipe.end(),
       onClose: () => {},
     };
     let held: { wallMs: number; release(reason: string): void };
@@ -186,8 +230,8 @@ export class CameraRecorder {
       // the wall clock is known only once the source is held: spawn inside a small handshake
       const buffered: Buffer[] = [];
       const early: ViewerSink = {
-        write: (b) => (proc ? proc.child.stdin?.write(b) : buffered.push(Buffer.from(b))),
-        buffered: () => proc?.child.stdin?.writableLength ?? 0,
+        write: (b) => (proc ? sink.write(b) : buffered.push(Buffer.from(b))),
+        buffered: () => sink.buffered(),
         close: (r) => (proc ? sink.close(r) : (buffered.length = 0)),
         onClose: () => {},
       };
