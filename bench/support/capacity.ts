@@ -233,6 +233,7 @@ export async function measureCapacity(o: CapacityOptions): Promise<Figures> {
       const ids = cameraIds.slice(0, n);
       const recState = (): number => ids.filter((id) => recorder.recorder(id)?.state === 'recording').length;
       for (let t0 = Date.now(); recState() < n && Date.now() - t0 < 60_000; ) await sleep(500);
+      const recordingSince = new Date();
       // fresh viewers each level: 2 per camera, each with its own play token
       await viewers.ask({ cmd: 'closeAll' }, 30_000);
       const paths: string[] = [];
@@ -245,7 +246,6 @@ export async function measureCapacity(o: CapacityOptions): Promise<Figures> {
       }
       const opened = Number((await viewers.ask({ cmd: 'open', port, paths }, 120_000)).opened);
       await sleep(5000); // warm: every viewer past its join burst
-      const gaps0 = Number((await bdb.db.query('SELECT count(*) FROM recording_gaps WHERE camera_id = ANY($1::uuid[])', [ids])).rows[0].count);
       const tree0 = processTree();
       const m0 = machineTicks();
       const self0 = process.cpuUsage();
@@ -259,7 +259,9 @@ export async function measureCapacity(o: CapacityOptions): Promise<Figures> {
       const self = process.cpuUsage(self0);
       const tree1 = processTree();
       const load1 = loadavg()[0]!;
-      const gaps1 = Number((await bdb.db.query('SELECT count(*) FROM recording_gaps WHERE camera_id = ANY($1::uuid[])', [ids])).rows[0].count);
+      // a recorder restart since every recorder was recording (a gap ends where the new run starts)
+      const gapRows = (await bdb.db.query<{ reason: string }>('SELECT reason FROM recording_gaps WHERE camera_id = ANY($1::uuid[]) AND end_at > $2', [ids, recordingSince])).rows;
+      const errors = [...new Set(ids.map((id) => recorder.recorder(id)?.lastError).filter((e): e is string => !!e))].slice(0, 3);
       const lag = await bdb.db.query<{ lag: number }>(
         `SELECT extract(epoch FROM now() - max(end_at))::float8 AS lag FROM recording_segments WHERE camera_id = ANY($1::uuid[]) GROUP BY camera_id`, [ids]);
       const lags = lag.rows.map((r) => r.lag);
@@ -289,10 +291,10 @@ export async function measureCapacity(o: CapacityOptions): Promise<Figures> {
       if (ratioMin < 0.95) why.push(`slowest viewer at ${round(ratioMin, 3)}× real time`);
       if (maxGapMs > 2000) why.push(`a viewer stalled ${maxGapMs} ms`);
       if (recorderLagMaxS > SEGMENT_SECONDS + 6) why.push(`recorder index ${round(recorderLagMaxS, 1)} s behind`);
-      if (gaps1 > gaps0) why.push(`${gaps1 - gaps0} recording gaps in the window`);
+      if (gapRows.length) why.push(`${gapRows.length} recorder restarts (gaps: ${[...new Set(gapRows.map((g) => g.reason))].join(', ')}; ${errors.join(' | ') || 'no error text'})`);
       const result: LevelResult = {
         cameras: n, ok: why.length === 0, why, recording, viewersOpen: opened, ratioMin: round(ratioMin, 3), ratioP5: round(ratioP5, 3), maxGapMs,
-        recorderLagMaxS: round(recorderLagMaxS, 1), newGaps: gaps1 - gaps0,
+        recorderLagMaxS: round(recorderLagMaxS, 1), newGaps: gapRows.length,
         cpuPctByKind: Object.fromEntries(KINDS.map((k) => [k, round(cpuPctByKind[k], 1)])) as Record<ProcessKind, number>,
         ourCpuPct: round(ourCpuPct, 1), machineBusyPct: round(machineBusyPct, 1), load1: round(load1, 2),
         rssMbByKind: Object.fromEntries(KINDS.map((k) => [k, round(rssMbByKind[k], 0)])) as Record<ProcessKind, number>,

@@ -144,6 +144,14 @@ export function simClipArgs(o: SimClipOptions): string[] {
   ];
 }
 
+/** A quiet looping AAC clip (a soft 440 Hz tone, mono) as ADTS: the simulator's optional audio track. */
+export function simAudioClipArgs(o: { seconds: number; sampleRate: number; output: string }): string[] {
+  return [
+    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=${o.sampleRate}:duration=${o.seconds}`,
+    '-af', 'volume=0.05', '-ac', '1', '-c:a', 'aac', '-b:a', '32k', '-f', 'adts', '-y', o.output,
+  ];
+}
+
 /** One JPEG test-pattern still. */
 export function simSnapshotArgs(o: { width: number; height: number; filter?: string[]; output: string }): string[] {
   return [

@@ -5,6 +5,7 @@ import { DigestAuth } from '../rtsp/digest-auth.ts';
 import { ClipStream } from '../rtsp/clip-stream.ts';
 import { replayMount } from './recording-replay.ts';
 import type { H264Clip } from '../rtsp/h264-clip.ts';
+import type { AacClip } from '../rtsp/aac-clip.ts';
 import { RtspServer, type RtspMount } from '../rtsp/rtsp-server.ts';
 import { SimulatorError } from './errors.ts';
 import { createCameraHttpHandler } from './onvif-http.ts';
@@ -16,6 +17,7 @@ export interface CameraMedia {
   sharedClip(profile: MediaProfile): Promise<H264Clip>;
   labelledClip(profile: MediaProfile, label: string, fallbackLabel: string): Promise<H264Clip>;
   snapshot(profile: MediaProfile): Promise<Buffer>;
+  audioClip(): Promise<AacClip>;
 }
 
 export interface SimCameraConfig extends OnvifDeviceFacts {
@@ -25,6 +27,8 @@ export interface SimCameraConfig extends OnvifDeviceFacts {
   nameOverlay: boolean;
   /** The streams it serves (default PROFILES; benchmarks raise the main bitrate). */
   profiles?: Readonly<Record<ProfileToken, MediaProfile>>;
+  /** Serve a quiet AAC track beside the video of both profiles. */
+  audio?: boolean;
 }
 
 export interface SimCameraStats {
@@ -162,7 +166,7 @@ export class SimCamera {
 
   async close(): Promise<void> {
     await this.stop();
-    for (const mount of this.mounts.values()) mount.then((m) => m.stream.close(), () => undefined);
+    for (const mount of this.mounts.values()) mount.then((m) => (m.stream.close(), m.audio?.close()), () => undefined);
   }
 
   private responseDelay(): number {
@@ -212,10 +216,12 @@ export class SimCamera {
     let mount = this.mounts.get(token);
     if (!mount) {
       const profile = this.profiles[token];
-      mount = this.media.sharedClip(profile).then((clip) => {
+      const audio = this.config.audio ? this.media.audioClip() : Promise.resolve(null);
+      mount = Promise.all([this.media.sharedClip(profile), audio]).then(([clip, aac]) => {
         const stream = new ClipStream(clip);
         return {
           stream,
+          ...(aac ? { audio: new ClipStream(aac) } : {}),
           sessionName: `${this.name} ${profile.name}`,
           width: profile.width,
           height: profile.height,

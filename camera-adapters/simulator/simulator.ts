@@ -37,6 +37,8 @@ export interface SimulatorOptions {
   cacheDir?: string;
   /** Main stream bitrate in kbit/s (default 1024); the recording benchmark streams 2048. */
   mainBitrateKbps?: number;
+  /** A quiet AAC track (16 kHz mono) beside every camera's video. Off by default. */
+  audio?: boolean;
 }
 
 export interface SimulatorStats {
@@ -121,6 +123,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
         hardwareId: `HW-${(0x1000 + (i % 0xefff)).toString(16).toUpperCase()}`,
         nameOverlay: opts.nameOverlay ?? true,
         profiles,
+        audio: opts.audio ?? false,
       },
       media,
     );

@@ -52,6 +52,8 @@ interface Session extends ViewerSessionInfo {
   channel: Channel;
   close(reason: string): void;
 }
+/** Buffer cap of an internal consumer (recorder): ~30 s of a 2 Mbit/s stream, against a viewer's two GOPs. */
+const INTERNAL_CAP_BYTES = 8 * 1024 * 1024;
 /** A viewer waiting for a cold pull sees a 503 after this many failed relay starts in a row. */
 const GIVE_UP_FAILURES = 3;
 
@@ -260,7 +262,8 @@ export class LiveEdge {
       pull.release();
       sink.close(reason);
     };
-    const viewer: ChannelViewer = { sink, bytes: 0, skipping: false, maxBuffered: 0, kick: (reason) => release(reason) };
+    // a recorder starved of CPU for a few seconds buffers here rather than skip footage or restart with a gap
+    const viewer: ChannelViewer = { sink, bytes: 0, skipping: false, maxBuffered: 0, kick: (reason) => release(reason), capBytes: INTERNAL_CAP_BYTES };
     const wallMs = channel.joinWallMs();
     channel.add(viewer);
     return { wallMs, release };
