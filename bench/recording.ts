@@ -1,6 +1,7 @@
 // Recording benchmark: CPU per recorded camera (the remux ffmpeg, and the whole pipeline per camera),
 // RSS and disk write rate; footage lost by a kill -9 of the recording ffmpeg mid-segment; then the capacity ramp
-// (cameras recorded and watched live by 2 viewers each, bench/support/capacity.ts).
+// (cameras recorded and watched live by 2 viewers each, bench/support/capacity.ts); retention delete cost over a
+// 30-day range, one by one against batched (bench/support/retention-cost.ts).
 // `npm run bench -- recording` (N cameras from BENCH_REC_CAMERAS, default 50, at BENCH_REC_KBPS, default 2048 kbit/s;
 // BENCH_REC_CAPACITY=0 skips the ramp, BENCH_CAPACITY_LEVELS=10,20,… sets it). Measured on a shared box: noisy.
 import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { LocalSegmentStore } from '../gateway/media/recorder/segment-store.ts';
 import { scanTsFile } from '../gateway/media/recorder/ts-scan.ts';
 import { round, tempDir, type Figures } from './lib.ts';
 import { measureCapacity } from './support/capacity.ts';
+import { measureRetentionCost } from './support/retention-cost.ts';
 
 const CLK_TCK = 100;
 const WINDOW_MS = 20_000;
@@ -166,6 +168,7 @@ export async function run(): Promise<Figures> {
     await sim.close();
     rmSync(dir, { recursive: true, force: true });
   }
+  Object.assign(figures, await measureRetentionCost());
   if (process.env.BENCH_REC_CAPACITY !== '0') Object.assign(figures, await capacity(kbps));
   return figures;
 }

@@ -111,4 +111,52 @@ describe('retention in batches', () => {
     expect(batches.length).toBeLessThanOrEqual(Math.ceil(deleted / 500) + 4);
     expect(Math.max(...batches)).toBeGreaterThan(100);
   }, 120_000);
+
+  it('random deletes anywhere (middle, both ends, scattered, across holes and overlaps) keep the ranges exact', async () => {
+    // migration 013 rebuilds from the segments within an hour of a change plus one piece per side for the rest
+    const c = await insertTestCamera(t.gw, { stationCode: '41092701', ownerClass: 'police', lat: 35.9, lon: 115.8 });
+    let seed = 20261124;
+    const rnd = (): number => {
+      // mulberry32: deterministic, so a failure replays
+      seed = (seed + 0x6d2b79f5) | 0;
+      let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+      return ((x ^ (x >>> 14)) >>> 0) / 2 ** 32;
+    };
+    const rows: Array<[number, number]> = [];
+    let at = Date.now() - 3 * DAY;
+    for (let i = 0; i < 4000; i++) {
+      const len = 1000 + Math.floor(rnd() * 14_000);
+      // contiguous ranges of hours (real holes only every 500 segments from the 2,000th), with small overlaps and
+      // gaps inside the 1.5 s tolerance: deletes must rebuild ranges far longer than the hour read around a change
+      const r = rnd();
+      const step = i >= 2000 && i % 500 === 0 ? 60_000 + Math.floor(rnd() * 7_200_000) : r < 0.05 ? -3000 : r < 0.1 ? 1400 : 0;
+      rows.push([at + step, at + step + len]);
+      at += step + len;
+    }
+    await t.tdb.db.query(
+      `INSERT INTO recording_segments (camera_id, stream, start_at, end_at, bytes, path, sha256, first_pts_90k)
+       SELECT $1::uuid, 'main', to_timestamp(s / 1000.0), to_timestamp(e / 1000.0), 1, $1::text || '/main/r/' || n || '.ts', repeat('0', 64), 0
+         FROM unnest($2::float8[], $3::float8[]) WITH ORDINALITY AS x(s, e, n)`,
+      [c, rows.map((x) => x[0]), rows.map((x) => x[1])],
+    );
+    const repo = recordingsRepository(t.tdb.db);
+    const first = await state(c);
+    expect(first.ranges).toEqual(islands(first.segments));
+    expect(first.ranges[0]![1] - first.ranges[0]![0]).toBeGreaterThan(4 * 3_600_000);
+    for (let round = 0; round < 25; round++) {
+      const ids = (await t.tdb.db.query<{ id: string }>('SELECT id FROM recording_segments WHERE camera_id = $1 ORDER BY start_at', [c])).rows.map((x) => Number(x.id));
+      if (ids.length < 10) break;
+      const kind = round % 3;
+      const from = Math.floor(rnd() * ids.length);
+      const pick = kind === 0
+        ? ids.slice(from, from + 1 + Math.floor(rnd() * 600)) // a run, possibly over an hour long
+        : kind === 1
+          ? ids.filter(() => rnd() < 0.02) // scattered all over
+          : [ids[from]!]; // one segment
+      await repo.deleteSegmentsIfUnheld(pick);
+      const now = await state(c);
+      expect(now.ranges, `round ${round}`).toEqual(islands(now.segments));
+    }
+  }, 120_000);
 });

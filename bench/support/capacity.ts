@@ -170,6 +170,11 @@ interface LevelResult {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const zeros = (): Record<ProcessKind, number> => Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<ProcessKind, number>;
+const emptyLevel = (n: number): LevelResult => ({
+  cameras: n, ok: false, why: [], recording: 0, viewersOpen: 0, ratioMin: 0, ratioP5: 0, maxGapMs: 0, recorderLagMaxS: 0, newGaps: 0,
+  cpuPctByKind: zeros(), ourCpuPct: 0, machineBusyPct: 0, load1: round(loadavg()[0]!, 2), rssMbByKind: zeros(), viewerKbps: 0,
+});
 
 export async function measureCapacity(o: CapacityOptions): Promise<Figures> {
   const started = Date.now();
@@ -205,8 +210,25 @@ export async function measureCapacity(o: CapacityOptions): Promise<Figures> {
     app = await buildApp(gw, { plugins: [media.routes] });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const port = (app.server.address() as net.AddressInfo).port;
-    const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'shouzhang.officer', password: DEMO_PASSWORD } });
-    const bearer = { authorization: `Bearer ${login.json().token as string}` };
+    const login = async (): Promise<{ authorization: string }> => {
+      const r = await app!.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'shouzhang.officer', password: DEMO_PASSWORD } });
+      if (r.statusCode !== 200) throw new Error(`login: ${r.statusCode} ${r.body}`);
+      return { authorization: `Bearer ${r.json().token as string}` };
+    };
+    const bearer = await login();
+    // play tokens are limited to 120 a minute per login session: a fresh session every 100 tokens
+    let tokenBearer = bearer;
+    let tokensOnBearer = 0;
+    const playToken = async (cameraId: string): Promise<string> => {
+      if (tokensOnBearer >= 100) {
+        tokenBearer = await login();
+        tokensOnBearer = 0;
+      }
+      tokensOnBearer++;
+      const tok = await app!.inject({ method: 'POST', url: '/api/v1/play-tokens', headers: tokenBearer, payload: { cameraId, action: 'live' } });
+      if (tok.statusCode !== 201) throw new Error(`play token: ${tok.statusCode} ${tok.body}`);
+      return tok.json().token as string;
+    };
 
     sim = new LineChild('bench/support/sim-child.ts', [String(maxCameras), base, String(o.bitrateKbps)]);
     const simInfo = (await sim.next(120_000)) as { cameras: Array<{ id: string; host: string; httpPort: number }> };
@@ -226,83 +248,85 @@ export async function measureCapacity(o: CapacityOptions): Promise<Figures> {
 
     for (const n of o.levels) {
       if (levels.length > 0 && Date.now() - started > o.budgetMs) break;
-      const why: string[] = [];
-      // enrol up to n (8 at a time), then let the recorder pick them up
-      for (let i = cameraIds.length; i < n; i += 8) await Promise.all(Array.from({ length: Math.min(8, n - i) }, (_, k) => enrol(i + k)));
-      await recorder.reconcile();
-      const ids = cameraIds.slice(0, n);
-      const recState = (): number => ids.filter((id) => recorder.recorder(id)?.state === 'recording').length;
-      for (let t0 = Date.now(); recState() < n && Date.now() - t0 < 60_000; ) await sleep(500);
-      const recordingSince = new Date();
-      // fresh viewers each level: 2 per camera, each with its own play token
-      await viewers.ask({ cmd: 'closeAll' }, 30_000);
-      const paths: string[] = [];
-      for (const id of ids) {
-        for (let k = 0; k < 2; k++) {
-          const tok = await app.inject({ method: 'POST', url: '/api/v1/play-tokens', headers: bearer, payload: { cameraId: id, action: 'live' } });
-          if (tok.statusCode !== 201) throw new Error(`play token: ${tok.statusCode} ${tok.body}`);
-          paths.push(`/media/live/${id}.flv?token=${encodeURIComponent(tok.json().token as string)}`);
+      try {
+        const why: string[] = [];
+        // enrol up to n (8 at a time), then let the recorder pick them up
+        for (let i = cameraIds.length; i < n; i += 8) await Promise.all(Array.from({ length: Math.min(8, n - i) }, (_, k) => enrol(i + k)));
+        await recorder.reconcile();
+        const ids = cameraIds.slice(0, n);
+        const recState = (): number => ids.filter((id) => recorder.recorder(id)?.state === 'recording').length;
+        for (let t0 = Date.now(); recState() < n && Date.now() - t0 < 60_000; ) await sleep(500);
+        const recordingSince = new Date();
+        // fresh viewers each level: 2 per camera, each with its own play token
+        await viewers.ask({ cmd: 'closeAll' }, 30_000);
+        const paths: string[] = [];
+        for (const id of ids) for (let k = 0; k < 2; k++) paths.push(`/media/live/${id}.flv?token=${encodeURIComponent(await playToken(id))}`);
+        const opened = Number((await viewers.ask({ cmd: 'open', port, paths }, 120_000)).opened);
+        await sleep(5000); // warm: every viewer past its join burst
+        const tree0 = processTree();
+        const m0 = machineTicks();
+        const self0 = process.cpuUsage();
+        const w0 = Date.now();
+        const win = (await viewers.ask({ cmd: 'window', ms: o.windowMs }, o.windowMs + 60_000)) as {
+          viewers: Array<{ ratio: number; maxGapMs: number; closed: boolean; kbps: number }>;
+          cpuPct: number;
+        };
+        const wallS = (Date.now() - w0) / 1000;
+        const m1 = machineTicks();
+        const self = process.cpuUsage(self0);
+        const tree1 = processTree();
+        const load1 = loadavg()[0]!;
+        // a recorder restart since every recorder was recording (a gap ends where the new run starts)
+        const gapRows = (await bdb.db.query<{ reason: string }>('SELECT reason FROM recording_gaps WHERE camera_id = ANY($1::uuid[]) AND end_at > $2', [ids, recordingSince])).rows;
+        const errors = [...new Set(ids.map((id) => recorder.recorder(id)?.lastError).filter((e): e is string => !!e))].slice(0, 3);
+        const lag = await bdb.db.query<{ lag: number }>(
+          `SELECT extract(epoch FROM now() - max(end_at))::float8 AS lag FROM recording_segments WHERE camera_id = ANY($1::uuid[]) GROUP BY camera_id`, [ids]);
+        const lags = lag.rows.map((r) => r.lag);
+        const recorderLagMaxS = lags.length < n ? Infinity : Math.max(...lags);
+
+        const cpuPctByKind = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<ProcessKind, number>;
+        const rssMbByKind = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<ProcessKind, number>;
+        const before = new Map(tree0.map((p) => [p.pid, p.ticks]));
+        for (const p of tree1) {
+          rssMbByKind[p.kind] += p.rssKb / 1024;
+          if (p.kind === 'gateway') continue;
+          const t0 = before.get(p.pid);
+          if (t0 !== undefined) cpuPctByKind[p.kind] += ((p.ticks - t0) / CLK_TCK / wallS) * 100;
         }
-      }
-      const opened = Number((await viewers.ask({ cmd: 'open', port, paths }, 120_000)).opened);
-      await sleep(5000); // warm: every viewer past its join burst
-      const tree0 = processTree();
-      const m0 = machineTicks();
-      const self0 = process.cpuUsage();
-      const w0 = Date.now();
-      const win = (await viewers.ask({ cmd: 'window', ms: o.windowMs }, o.windowMs + 60_000)) as {
-        viewers: Array<{ ratio: number; maxGapMs: number; closed: boolean; kbps: number }>;
-        cpuPct: number;
-      };
-      const wallS = (Date.now() - w0) / 1000;
-      const m1 = machineTicks();
-      const self = process.cpuUsage(self0);
-      const tree1 = processTree();
-      const load1 = loadavg()[0]!;
-      // a recorder restart since every recorder was recording (a gap ends where the new run starts)
-      const gapRows = (await bdb.db.query<{ reason: string }>('SELECT reason FROM recording_gaps WHERE camera_id = ANY($1::uuid[]) AND end_at > $2', [ids, recordingSince])).rows;
-      const errors = [...new Set(ids.map((id) => recorder.recorder(id)?.lastError).filter((e): e is string => !!e))].slice(0, 3);
-      const lag = await bdb.db.query<{ lag: number }>(
-        `SELECT extract(epoch FROM now() - max(end_at))::float8 AS lag FROM recording_segments WHERE camera_id = ANY($1::uuid[]) GROUP BY camera_id`, [ids]);
-      const lags = lag.rows.map((r) => r.lag);
-      const recorderLagMaxS = lags.length < n ? Infinity : Math.max(...lags);
+        cpuPctByKind.gateway = ((self.user + self.system) / 1e6 / wallS) * 100;
+        const ourCpuPct = KINDS.reduce((a, k) => a + cpuPctByKind[k], 0);
+        const machineBusyPct = ((m1.busy - m0.busy) / Math.max(1, m1.total - m0.total)) * 100 * 2; // % of one core, 2 cores
 
-      const cpuPctByKind = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<ProcessKind, number>;
-      const rssMbByKind = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<ProcessKind, number>;
-      const before = new Map(tree0.map((p) => [p.pid, p.ticks]));
-      for (const p of tree1) {
-        rssMbByKind[p.kind] += p.rssKb / 1024;
-        if (p.kind === 'gateway') continue;
-        const t0 = before.get(p.pid);
-        if (t0 !== undefined) cpuPctByKind[p.kind] += ((p.ticks - t0) / CLK_TCK / wallS) * 100;
+        const ratios = win.viewers.map((v) => v.ratio).sort((a, b) => a - b);
+        const ratioMin = ratios[0] ?? 0;
+        const ratioP5 = ratios[Math.floor(ratios.length * 0.05)] ?? 0;
+        const maxGapMs = Math.max(0, ...win.viewers.map((v) => v.maxGapMs));
+        const recording = recState();
+        if (recording < n) why.push(`${n - recording} of ${n} recorders not recording`);
+        if (opened < 2 * n) why.push(`${2 * n - opened} of ${2 * n} viewers did not start`);
+        if (win.viewers.some((v) => v.closed)) why.push(`${win.viewers.filter((v) => v.closed).length} viewers were closed`);
+        if (ratioMin < 0.95) why.push(`slowest viewer at ${round(ratioMin, 3)}× real time`);
+        if (maxGapMs > 2000) why.push(`a viewer stalled ${maxGapMs} ms`);
+        if (recorderLagMaxS > SEGMENT_SECONDS + 6) why.push(`recorder index ${round(recorderLagMaxS, 1)} s behind`);
+        if (gapRows.length) why.push(`${gapRows.length} recorder restarts (gaps: ${[...new Set(gapRows.map((g) => g.reason))].join(', ')}; ${errors.join(' | ') || 'no error text'})`);
+        const result: LevelResult = {
+          cameras: n, ok: why.length === 0, why, recording, viewersOpen: opened, ratioMin: round(ratioMin, 3), ratioP5: round(ratioP5, 3), maxGapMs,
+          recorderLagMaxS: round(recorderLagMaxS, 1), newGaps: gapRows.length,
+          cpuPctByKind: Object.fromEntries(KINDS.map((k) => [k, round(cpuPctByKind[k], 1)])) as Record<ProcessKind, number>,
+          ourCpuPct: round(ourCpuPct, 1), machineBusyPct: round(machineBusyPct, 1), load1: round(load1, 2),
+          rssMbByKind: Object.fromEntries(KINDS.map((k) => [k, round(rssMbByKind[k], 0)])) as Record<ProcessKind, number>,
+          viewerKbps: round(win.viewers.reduce((a, v) => a + v.kbps, 0) / Math.max(1, win.viewers.length), 0),
+        };
+        levels.push(result);
+        process.stdout.write(`  capacity ${n} cameras: ${result.ok ? 'real time' : `FAILED (${why.join('; ')})`}; ours ${result.ourCpuPct} % of a core, machine ${result.machineBusyPct} % of 200, load ${result.load1}\n`);
+      } catch (e) {
+        // a level that cannot even be set up (tokens refused, enrolment failing) is the ceiling too, with its reason
+        const msg = e instanceof Error ? e.message : String(e);
+        process.stdout.write(`  capacity ${n} cameras: FAILED to set up (${msg})\n`);
+        levels.push({ ...emptyLevel(n), why: [`set-up failed: ${msg}`] });
+        break;
       }
-      cpuPctByKind.gateway = ((self.user + self.system) / 1e6 / wallS) * 100;
-      const ourCpuPct = KINDS.reduce((a, k) => a + cpuPctByKind[k], 0);
-      const machineBusyPct = ((m1.busy - m0.busy) / Math.max(1, m1.total - m0.total)) * 100 * 2; // % of one core, 2 cores
-
-      const ratios = win.viewers.map((v) => v.ratio).sort((a, b) => a - b);
-      const ratioMin = ratios[0] ?? 0;
-      const ratioP5 = ratios[Math.floor(ratios.length * 0.05)] ?? 0;
-      const maxGapMs = Math.max(0, ...win.viewers.map((v) => v.maxGapMs));
-      const recording = recState();
-      if (recording < n) why.push(`${n - recording} of ${n} recorders not recording`);
-      if (opened < 2 * n) why.push(`${2 * n - opened} of ${2 * n} viewers did not start`);
-      if (win.viewers.some((v) => v.closed)) why.push(`${win.viewers.filter((v) => v.closed).length} viewers were closed`);
-      if (ratioMin < 0.95) why.push(`slowest viewer at ${round(ratioMin, 3)}× real time`);
-      if (maxGapMs > 2000) why.push(`a viewer stalled ${maxGapMs} ms`);
-      if (recorderLagMaxS > SEGMENT_SECONDS + 6) why.push(`recorder index ${round(recorderLagMaxS, 1)} s behind`);
-      if (gapRows.length) why.push(`${gapRows.length} recorder restarts (gaps: ${[...new Set(gapRows.map((g) => g.reason))].join(', ')}; ${errors.join(' | ') || 'no error text'})`);
-      const result: LevelResult = {
-        cameras: n, ok: why.length === 0, why, recording, viewersOpen: opened, ratioMin: round(ratioMin, 3), ratioP5: round(ratioP5, 3), maxGapMs,
-        recorderLagMaxS: round(recorderLagMaxS, 1), newGaps: gapRows.length,
-        cpuPctByKind: Object.fromEntries(KINDS.map((k) => [k, round(cpuPctByKind[k], 1)])) as Record<ProcessKind, number>,
-        ourCpuPct: round(ourCpuPct, 1), machineBusyPct: round(machineBusyPct, 1), load1: round(load1, 2),
-        rssMbByKind: Object.fromEntries(KINDS.map((k) => [k, round(rssMbByKind[k], 0)])) as Record<ProcessKind, number>,
-        viewerKbps: round(win.viewers.reduce((a, v) => a + v.kbps, 0) / Math.max(1, win.viewers.length), 0),
-      };
-      levels.push(result);
-      process.stdout.write(`  capacity ${n} cameras: ${result.ok ? 'real time' : `FAILED (${why.join('; ')})`}; ours ${result.ourCpuPct} % of a core, machine ${result.machineBusyPct} % of 200, load ${result.load1}\n`);
-      if (!result.ok) break;
+      if (!levels.at(-1)!.ok) break;
     }
   } finally {
     await viewers?.ask({ cmd: 'closeAll' }, 10_000).catch(() => undefined);
@@ -332,7 +356,9 @@ export async function measureCapacity(o: CapacityOptions): Promise<Figures> {
     figures.capacity_rss_mb = KINDS.filter((k) => profileAt.rssMbByKind[k] > 0).map((k) => `${k} ${profileAt.rssMbByKind[k]}`).join(', ');
     figures.capacity_viewer_kbps = profileAt.viewerKbps;
   }
-  if (failed) {
+  if (failed && failed.ourCpuPct === 0) {
+    figures.capacity_limit = `the ${failed.cameras}-camera level could not be set up: ${failed.why.join('; ')}`;
+  } else if (failed) {
     const top = KINDS.filter((k) => k !== 'viewers').sort((a, b) => failed.cpuPctByKind[b] - failed.cpuPctByKind[a]).slice(0, 3);
     figures.capacity_limit = `at ${failed.cameras} cameras the machine was ${failed.machineBusyPct} % busy of 200 % (ours ${failed.ourCpuPct} %, the rest other work on the box; load ${failed.load1}); `
       + `largest shares: ${top.map((k) => `${k} ${failed.cpuPctByKind[k]} %`).join(', ')}`;
