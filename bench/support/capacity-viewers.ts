@@ -98,7 +98,8 @@ async function handle(m: Cmd): Promise<void> {
         // media time advanced over wall time, each measured from the last frame before the window to the last in it
         const media = v.lastTs !== null && v.wTs0 !== null ? v.lastTs - v.wTs0 : 0;
         const wall = v.lastTs !== null && v.wTs0 !== null ? Math.max(1, at1 - v.wAt0) : at1 - at0;
-        return { ratio: media / wall, maxGapMs: Math.round(Math.max(v.wMaxGap, at1 - v.lastAt)), closed: v.closed, kbps: Math.round((v.wBytes * 8) / (at1 - at0)) };
+        const gap = v.lastTs === null ? at1 - at0 : Math.max(v.wMaxGap, at1 - v.lastAt);
+        return { ratio: media / wall, maxGapMs: Math.round(gap), closed: v.closed, kbps: Math.round((v.wBytes * 8) / (at1 - at0)) };
       }),
       cpuPct: ((cpu.user + cpu.system) / 1000 / (at1 - at0)) * 100,
     });

@@ -191,6 +191,8 @@ export async function measureCapacity(o: CapacityOptions): Promise<Figures> {
       profile: 'test', demo: false, log: { level: 'silent' },
       recording: { enabled: true, dir: recDir, segmentSeconds: SEGMENT_SECONDS },
       cameras: { healthEnabled: false },
+      // every viewer here comes from 127.0.0.1; real viewers come from many addresses
+      http: { maxConnectionsPerAddress: 10_000 },
       media: { workers: o.workers },
     },
   });
@@ -259,9 +261,12 @@ export async function measureCapacity(o: CapacityOptions): Promise<Figures> {
         const recordingSince = new Date();
         // fresh viewers each level: 2 per camera, each with its own play token
         await viewers.ask({ cmd: 'closeAll' }, 30_000);
+        await sleep(1000); // the edge has seen the last level's viewers go
         const paths: string[] = [];
         for (const id of ids) for (let k = 0; k < 2; k++) paths.push(`/media/live/${id}.flv?token=${encodeURIComponent(await playToken(id))}`);
-        const opened = Number((await viewers.ask({ cmd: 'open', port, paths }, 120_000)).opened);
+        const open = (await viewers.ask({ cmd: 'open', port, paths }, 120_000)) as { opened: number; statuses: number[] };
+        const opened = Number(open.opened);
+        const refused = [...new Set(open.statuses.filter((st) => st !== 200))];
         await sleep(5000); // warm: every viewer past its join burst
         const tree0 = processTree();
         const m0 = machineTicks();
@@ -303,7 +308,7 @@ export async function measureCapacity(o: CapacityOptions): Promise<Figures> {
         const maxGapMs = Math.max(0, ...win.viewers.map((v) => v.maxGapMs));
         const recording = recState();
         if (recording < n) why.push(`${n - recording} of ${n} recorders not recording`);
-        if (opened < 2 * n) why.push(`${2 * n - opened} of ${2 * n} viewers did not start`);
+        if (opened < 2 * n) why.push(`${2 * n - opened} of ${2 * n} viewers did not start${refused.length ? ` (HTTP ${refused.join(', ')})` : ''}`);
         if (win.viewers.some((v) => v.closed)) why.push(`${win.viewers.filter((v) => v.closed).length} viewers were closed`);
         if (ratioMin < 0.95) why.push(`slowest viewer at ${round(ratioMin, 3)}× real time`);
         if (maxGapMs > 2000) why.push(`a viewer stalled ${maxGapMs} ms`);
