@@ -84,8 +84,14 @@ export class LiveEdge {
       for (const [p, ch] of this.channels) if (p.worker === w.index) ch.lost('worker_restart');
     });
     const stall = cfg.stallTimeoutMs ?? 8000;
+    let lastTick = Date.now();
     this.watchdog = setInterval(() => {
       const now = Date.now();
+      const late = now - lastTick > Math.max(2000, stall / 2);
+      lastTick = now;
+      // our own event loop stalled (CPU starvation, a long GC): every upstream's data is waiting unread, so frames
+      // look late on all channels at once; judge on the next tick, after it is read, instead of restarting them all
+      if (late) return;
       for (const [p, ch] of this.channels) {
         // no frames for `stall` ms while someone holds the source: drop the stale GOP and restart the relay
         if (p.holders > 0 && ch.ready && now - ch.lastDataAt > stall) {
