@@ -167,6 +167,7 @@ interface LevelResult {
   load1: number;
   rssMbByKind: Record<ProcessKind, number>;
   viewerKbps: number;
+  attempts?: number;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -251,79 +252,87 @@ export async function measureCapacity(o: CapacityOptions): Promise<Figures> {
     for (const n of o.levels) {
       if (levels.length > 0 && Date.now() - started > o.budgetMs) break;
       try {
-        const why: string[] = [];
         // enrol up to n (8 at a time), then let the recorder pick them up
         for (let i = cameraIds.length; i < n; i += 8) await Promise.all(Array.from({ length: Math.min(8, n - i) }, (_, k) => enrol(i + k)));
         await recorder.reconcile();
         const ids = cameraIds.slice(0, n);
         const recState = (): number => ids.filter((id) => recorder.recorder(id)?.state === 'recording').length;
         for (let t0 = Date.now(); recState() < n && Date.now() - t0 < 60_000; ) await sleep(500);
-        const recordingSince = new Date();
-        // fresh viewers each level: 2 per camera, each with its own play token
-        await viewers.ask({ cmd: 'closeAll' }, 30_000);
-        await sleep(1000); // the edge has seen the last level's viewers go
-        const paths: string[] = [];
-        for (const id of ids) for (let k = 0; k < 2; k++) paths.push(`/media/live/${id}.flv?token=${encodeURIComponent(await playToken(id))}`);
-        const open = (await viewers.ask({ cmd: 'open', port, paths }, 120_000)) as { opened: number; statuses: number[] };
-        const opened = Number(open.opened);
-        const refused = [...new Set(open.statuses.filter((st) => st !== 200))];
-        await sleep(5000); // warm: every viewer past its join burst
-        const tree0 = processTree();
-        const m0 = machineTicks();
-        const self0 = process.cpuUsage();
-        const w0 = Date.now();
-        const win = (await viewers.ask({ cmd: 'window', ms: o.windowMs }, o.windowMs + 60_000)) as {
-          viewers: Array<{ ratio: number; maxGapMs: number; closed: boolean; kbps: number }>;
-          cpuPct: number;
-        };
-        const wallS = (Date.now() - w0) / 1000;
-        const m1 = machineTicks();
-        const self = process.cpuUsage(self0);
-        const tree1 = processTree();
-        const load1 = loadavg()[0]!;
-        // a recorder restart since every recorder was recording (a gap ends where the new run starts)
-        const gapRows = (await bdb.db.query<{ reason: string }>('SELECT reason FROM recording_gaps WHERE camera_id = ANY($1::uuid[]) AND end_at > $2', [ids, recordingSince])).rows;
-        const errors = [...new Set(ids.map((id) => recorder.recorder(id)?.lastError).filter((e): e is string => !!e))].slice(0, 3);
-        const lag = await bdb.db.query<{ lag: number }>(
-          `SELECT extract(epoch FROM now() - max(end_at))::float8 AS lag FROM recording_segments WHERE camera_id = ANY($1::uuid[]) GROUP BY camera_id`, [ids]);
-        const lags = lag.rows.map((r) => r.lag);
-        const recorderLagMaxS = lags.length < n ? Infinity : Math.max(...lags);
+        // a level gets a second attempt: a burst of other work on a shared machine is not our ceiling
+        let result: LevelResult | null = null;
+        for (let attempt = 1; attempt <= 2; attempt++) {
+          const why: string[] = [];
+          const recordingSince = new Date();
+          // fresh viewers each level: 2 per camera, each with its own play token
+          await viewers.ask({ cmd: 'closeAll' }, 30_000);
+          await sleep(1000); // the edge has seen the last level's viewers go
+          const paths: string[] = [];
+          for (const id of ids) for (let k = 0; k < 2; k++) paths.push(`/media/live/${id}.flv?token=${encodeURIComponent(await playToken(id))}`);
+          const open = (await viewers.ask({ cmd: 'open', port, paths }, 120_000)) as { opened: number; statuses: number[] };
+          const opened = Number(open.opened);
+          const refused = [...new Set(open.statuses.filter((st) => st !== 200))];
+          await sleep(5000); // warm: every viewer past its join burst
+          const tree0 = processTree();
+          const m0 = machineTicks();
+          const self0 = process.cpuUsage();
+          const w0 = Date.now();
+          const win = (await viewers.ask({ cmd: 'window', ms: o.windowMs }, o.windowMs + 60_000)) as {
+            viewers: Array<{ ratio: number; maxGapMs: number; closed: boolean; kbps: number }>;
+            cpuPct: number;
+          };
+          const wallS = (Date.now() - w0) / 1000;
+          const m1 = machineTicks();
+          const self = process.cpuUsage(self0);
+          const tree1 = processTree();
+          const load1 = loadavg()[0]!;
+          // a recorder restart since every recorder was recording (a gap ends where the new run starts)
+          const gapRows = (await bdb.db.query<{ reason: string }>('SELECT reason FROM recording_gaps WHERE camera_id = ANY($1::uuid[]) AND end_at > $2', [ids, recordingSince])).rows;
+          const errors = [...new Set(ids.map((id) => recorder.recorder(id)?.lastError).filter((e): e is string => !!e))].slice(0, 3);
+          const lag = await bdb.db.query<{ lag: number }>(
+            `SELECT extract(epoch FROM now() - max(end_at))::float8 AS lag FROM recording_segments WHERE camera_id = ANY($1::uuid[]) GROUP BY camera_id`, [ids]);
+          const lags = lag.rows.map((r) => r.lag);
+          const recorderLagMaxS = lags.length < n ? Infinity : Math.max(...lags);
 
-        const cpuPctByKind = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<ProcessKind, number>;
-        const rssMbByKind = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<ProcessKind, number>;
-        const before = new Map(tree0.map((p) => [p.pid, p.ticks]));
-        for (const p of tree1) {
-          rssMbByKind[p.kind] += p.rssKb / 1024;
-          if (p.kind === 'gateway') continue;
-          const t0 = before.get(p.pid);
-          if (t0 !== undefined) cpuPctByKind[p.kind] += ((p.ticks - t0) / CLK_TCK / wallS) * 100;
+          const cpuPctByKind = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<ProcessKind, number>;
+          const rssMbByKind = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<ProcessKind, number>;
+          const before = new Map(tree0.map((p) => [p.pid, p.ticks]));
+          for (const p of tree1) {
+            rssMbByKind[p.kind] += p.rssKb / 1024;
+            if (p.kind === 'gateway') continue;
+            const t0 = before.get(p.pid);
+            if (t0 !== undefined) cpuPctByKind[p.kind] += ((p.ticks - t0) / CLK_TCK / wallS) * 100;
+          }
+          cpuPctByKind.gateway = ((self.user + self.system) / 1e6 / wallS) * 100;
+          const ourCpuPct = KINDS.reduce((a, k) => a + cpuPctByKind[k], 0);
+          const machineBusyPct = ((m1.busy - m0.busy) / Math.max(1, m1.total - m0.total)) * 100 * 2; // % of one core, 2 cores
+
+          const ratios = win.viewers.map((v) => v.ratio).sort((a, b) => a - b);
+          const ratioMin = ratios[0] ?? 0;
+          const ratioP5 = ratios[Math.floor(ratios.length * 0.05)] ?? 0;
+          const maxGapMs = Math.max(0, ...win.viewers.map((v) => v.maxGapMs));
+          const recording = recState();
+          if (recording < n) why.push(`${n - recording} of ${n} recorders not recording`);
+          if (opened < 2 * n) why.push(`${2 * n - opened} of ${2 * n} viewers did not start${refused.length ? ` (HTTP ${refused.join(', ')})` : ''}`);
+          if (win.viewers.some((v) => v.closed)) why.push(`${win.viewers.filter((v) => v.closed).length} viewers were closed`);
+          if (ratioMin < 0.95) why.push(`slowest viewer at ${round(ratioMin, 3)}× real time`);
+          if (maxGapMs > 2000) why.push(`a viewer stalled ${maxGapMs} ms`);
+          if (recorderLagMaxS > SEGMENT_SECONDS + 6) why.push(`recorder index ${round(recorderLagMaxS, 1)} s behind`);
+          if (gapRows.length) why.push(`${gapRows.length} recorder restarts (gaps: ${[...new Set(gapRows.map((g) => g.reason))].join(', ')}; ${errors.join(' | ') || 'no error text'})`);
+          result = {
+            cameras: n, ok: why.length === 0, why, recording, viewersOpen: opened, ratioMin: round(ratioMin, 3), ratioP5: round(ratioP5, 3), maxGapMs,
+            recorderLagMaxS: round(recorderLagMaxS, 1), newGaps: gapRows.length,
+            cpuPctByKind: Object.fromEntries(KINDS.map((k) => [k, round(cpuPctByKind[k], 1)])) as Record<ProcessKind, number>,
+            ourCpuPct: round(ourCpuPct, 1), machineBusyPct: round(machineBusyPct, 1), load1: round(load1, 2),
+            rssMbByKind: Object.fromEntries(KINDS.map((k) => [k, round(rssMbByKind[k], 0)])) as Record<ProcessKind, number>,
+            viewerKbps: round(win.viewers.reduce((a, v) => a + v.kbps, 0) / Math.max(1, win.viewers.length), 0),
+          };
+          result.attempts = attempt;
+          if (result.ok || attempt === 2) break;
+          process.stdout.write(`  capacity ${n} cameras: attempt 1 failed (${why.join('; ')}), load ${result.load1}; trying again\n`);
+          await sleep(10_000);
         }
-        cpuPctByKind.gateway = ((self.user + self.system) / 1e6 / wallS) * 100;
-        const ourCpuPct = KINDS.reduce((a, k) => a + cpuPctByKind[k], 0);
-        const machineBusyPct = ((m1.busy - m0.busy) / Math.max(1, m1.total - m0.total)) * 100 * 2; // % of one core, 2 cores
-
-        const ratios = win.viewers.map((v) => v.ratio).sort((a, b) => a - b);
-        const ratioMin = ratios[0] ?? 0;
-        const ratioP5 = ratios[Math.floor(ratios.length * 0.05)] ?? 0;
-        const maxGapMs = Math.max(0, ...win.viewers.map((v) => v.maxGapMs));
-        const recording = recState();
-        if (recording < n) why.push(`${n - recording} of ${n} recorders not recording`);
-        if (opened < 2 * n) why.push(`${2 * n - opened} of ${2 * n} viewers did not start${refused.length ? ` (HTTP ${refused.join(', ')})` : ''}`);
-        if (win.viewers.some((v) => v.closed)) why.push(`${win.viewers.filter((v) => v.closed).length} viewers were closed`);
-        if (ratioMin < 0.95) why.push(`slowest viewer at ${round(ratioMin, 3)}× real time`);
-        if (maxGapMs > 2000) why.push(`a viewer stalled ${maxGapMs} ms`);
-        if (recorderLagMaxS > SEGMENT_SECONDS + 6) why.push(`recorder index ${round(recorderLagMaxS, 1)} s behind`);
-        if (gapRows.length) why.push(`${gapRows.length} recorder restarts (gaps: ${[...new Set(gapRows.map((g) => g.reason))].join(', ')}; ${errors.join(' | ') || 'no error text'})`);
-        const result: LevelResult = {
-          cameras: n, ok: why.length === 0, why, recording, viewersOpen: opened, ratioMin: round(ratioMin, 3), ratioP5: round(ratioP5, 3), maxGapMs,
-          recorderLagMaxS: round(recorderLagMaxS, 1), newGaps: gapRows.length,
-          cpuPctByKind: Object.fromEntries(KINDS.map((k) => [k, round(cpuPctByKind[k], 1)])) as Record<ProcessKind, number>,
-          ourCpuPct: round(ourCpuPct, 1), machineBusyPct: round(machineBusyPct, 1), load1: round(load1, 2),
-          rssMbByKind: Object.fromEntries(KINDS.map((k) => [k, round(rssMbByKind[k], 0)])) as Record<ProcessKind, number>,
-          viewerKbps: round(win.viewers.reduce((a, v) => a + v.kbps, 0) / Math.max(1, win.viewers.length), 0),
-        };
-        levels.push(result);
-        process.stdout.write(`  capacity ${n} cameras: ${result.ok ? 'real time' : `FAILED (${why.join('; ')})`}; ours ${result.ourCpuPct} % of a core, machine ${result.machineBusyPct} % of 200, load ${result.load1}\n`);
+        levels.push(result!);
+        process.stdout.write(`  capacity ${n} cameras: ${result!.ok ? 'real time' : `FAILED (${result!.why.join('; ')})`}; ours ${result!.ourCpuPct} % of a core, machine ${result!.machineBusyPct} % of 200, load ${result!.load1}\n`);
       } catch (e) {
         // a level that cannot even be set up (tokens refused, enrolment failing) is the ceiling too, with its reason
         const msg = e instanceof Error ? e.message : String(e);
@@ -369,9 +378,9 @@ export async function measureCapacity(o: CapacityOptions): Promise<Figures> {
       + `largest shares: ${top.map((k) => `${k} ${failed.cpuPctByKind[k]} %`).join(', ')}`;
   }
   figures.capacity_levels_detail = JSON.stringify(levels.map((l) => ({
-    n: l.cameras, ok: l.ok, ratioMin: l.ratioMin, maxGapMs: l.maxGapMs, lagS: l.recorderLagMaxS, ours: l.ourCpuPct, machine: l.machineBusyPct, load1: l.load1, cpu: l.cpuPctByKind,
+    n: l.cameras, ok: l.ok, attempts: l.attempts ?? 0, ratioMin: l.ratioMin, maxGapMs: l.maxGapMs, lagS: l.recorderLagMaxS, ours: l.ourCpuPct, machine: l.machineBusyPct, load1: l.load1, cpu: l.cpuPctByKind,
   })));
   figures.capacity_load_note = `1-min load average during the windows: ${levels.map((l) => l.load1).join(', ')}; machine busy ${levels.map((l) => `${l.machineBusyPct} %`).join(', ')} of 200 %`;
-  figures.capacity_setup = `${o.bitrateKbps} kbit/s 720p25 simulated cameras (own process), recorder on (police class, ${SEGMENT_SECONDS} s segments), 2 HTTP-FLV viewers each through the authorising edge with their own play tokens (viewers in their own process), ${o.workers} media worker(s); ${o.windowMs / 1000} s window per level; pass = every recorder recording, index within ${SEGMENT_SECONDS + 6} s, no new gaps, every viewer ≥ 0.95× real time with no stall over 2 s`;
+  figures.capacity_setup = `${o.bitrateKbps} kbit/s 720p25 simulated cameras (own process), recorder on (police class, ${SEGMENT_SECONDS} s segments), 2 HTTP-FLV viewers each through the authorising edge with their own play tokens (viewers in their own process), ${o.workers} media worker(s); ${o.windowMs / 1000} s window per level; pass = every recorder recording, index within ${SEGMENT_SECONDS + 6} s, no new gaps, every viewer ≥ 0.95× real time with no stall over 2 s; a failed level is measured once more (fresh viewers) before it counts, since other work on a shared machine comes in bursts`;
   return figures;
 }
