@@ -370,7 +370,11 @@ export async function measureCapacity(o: CapacityOptions): Promise<Figures> {
     figures.capacity_rss_mb = KINDS.filter((k) => profileAt.rssMbByKind[k] > 0).map((k) => `${k} ${profileAt.rssMbByKind[k]}`).join(', ');
     figures.capacity_viewer_kbps = profileAt.viewerKbps;
   }
-  if (failed && failed.ourCpuPct === 0) {
+  if (!failed && best) {
+    const per = best.ourCpuPct / best.cameras;
+    figures.capacity_limit = `no level failed up to ${best.cameras} cameras (the ramp's top or its time budget); there our processes used ${best.ourCpuPct} % of the machine's 200 %, `
+      + `${round(per, 2)} % per camera: CPU bounds it near ${Math.floor(200 / per)} cameras`;
+  } else if (failed && failed.ourCpuPct === 0) {
     figures.capacity_limit = `the ${failed.cameras}-camera level could not be set up: ${failed.why.join('; ')}`;
   } else if (failed) {
     const top = KINDS.filter((k) => k !== 'viewers').sort((a, b) => failed.cpuPctByKind[b] - failed.cpuPctByKind[a]).slice(0, 3);
