@@ -1,9 +1,12 @@
 // Recording benchmark: CPU per recorded camera (the remux ffmpeg, and the whole pipeline per camera),
 // RSS and disk write rate; footage lost by a kill -9 of the recording ffmpeg mid-segment; the CPU of one masked
-// live transcode (maskedLiveFigures).
-// `npm run bench -- recording` (N cameras from BENCH_REC_CAMERAS, default 10). Measured on a shared box: noisy.
+// live transcode (maskedLiveFigures); retention delete cost over a 30-day range, one by one against batched
+// (bench/support/retention-cost.ts); then the capacity ramp (cameras recorded and watched live by 2 viewers each,
+// bench/support/capacity.ts).
+// `npm run bench -- recording` (N cameras from BENCH_REC_CAMERAS, default 50, at BENCH_REC_KBPS, default 2048 kbit/s;
+// BENCH_REC_CAPACITY=0 skips the ramp, BENCH_CAPACITY_LEVELS=10,20,… sets it). Measured on a shared box: noisy.
 import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import os from 'node:os';
+import os, { loadavg } from 'node:os';
 import path from 'node:path';
 import { startSimulator } from '../camera-adapters/simulator/simulator.ts';
 import { locateFfmpeg } from '../camera-adapters/ffmpeg/index.ts';
@@ -14,6 +17,8 @@ import { CameraRecorder } from '../gateway/media/recorder/camera-recorder.ts';
 import { LocalSegmentStore } from '../gateway/media/recorder/segment-store.ts';
 import { scanTsFile } from '../gateway/media/recorder/ts-scan.ts';
 import { round, tempDir, type Figures } from './lib.ts';
+import { measureCapacity } from './support/capacity.ts';
+import { measureRetentionCost } from './support/retention-cost.ts';
 
 const CLK_TCK = 100;
 const WINDOW_MS = 20_000;
@@ -46,9 +51,10 @@ const rssKb = (pid: number): number => {
 };
 
 export async function run(): Promise<Figures> {
-  const n = Number(process.env.BENCH_REC_CAMERAS ?? 10);
+  const n = Number(process.env.BENCH_REC_CAMERAS ?? 50);
+  const kbps = Number(process.env.BENCH_REC_KBPS ?? 2048);
   const dir = tempDir('sw-bench-rec-');
-  const sim = await startSimulator({ cameras: n, addressMode: 'single-ip', rtspPort: 0, httpPort: 0, nameOverlay: false });
+  const sim = await startSimulator({ cameras: n, addressMode: 'single-ip', rtspPort: 0, httpPort: 0, nameOverlay: false, mainBitrateKbps: kbps });
   const deps: EdgeDeps = {
     async authorize() {
       return { userId: 'bench', grantId: null, until: new Date(Date.now() + 3_600_000), sessionKey: 'k' };
@@ -124,7 +130,9 @@ export async function run(): Promise<Figures> {
     figures.rss_mb_gateway = round(process.memoryUsage().rss / 1024 / 1024, 1);
     figures.rss_mb_per_recording_ffmpeg = round([...recPids].reduce((a, p) => a + rssKb(p), 0) / 1024 / Math.max(1, recPids.size), 1);
     figures.disk_write_kbit_s_per_camera = round(((disk1 - disk0) * 8) / 1000 / (WINDOW_MS / 1000) / Math.max(1, recording), 0);
-    figures.stream_kbps_nominal = 1024;
+    figures.stream_kbps_nominal = kbps;
+    figures.rss_mb_per_relay_ffmpeg = round(
+      rt.pulls.list().reduce((a, p) => a + (p.pid ? rssKb(p.pid) : 0), 0) / 1024 / Math.max(1, rt.pulls.list().length), 1);
 
     // kill -9 of the recording ffmpeg mid-segment, three times: lost = kill time − end of what is on disk
     const losses: number[] = [];
@@ -154,9 +162,7 @@ export async function run(): Promise<Figures> {
     }
     figures.kill9_loss_s = losses.length ? round(Math.max(...losses), 2) : 'not measured';
     figures.kill9_trials = losses.map((l) => round(l, 2)).join(', ');
-    figures.cameras_live_and_recorded =
-      'not measured in this run; estimate from cpu_pct_per_camera_pipeline: 200 / that figure (2 cores), less 2 viewers each (see bench/live.json)';
-    figures.load_note = 'measured once on a 2-core box shared with seven other engineers running tests: treat as an upper bound';
+    figures.load_note = `measured on a 2-core box shared with other engineers running tests: 1-min load average ${round(loadavg()[0]!, 1)} at the end of the CPU window; treat CPU as an upper bound`;
   } finally {
     await Promise.all(recs.map((r) => r.stop('bench_end')));
     await rt.close();
@@ -164,6 +170,8 @@ export async function run(): Promise<Figures> {
     rmSync(dir, { recursive: true, force: true });
   }
   Object.assign(figures, await maskedLiveFigures());
+  Object.assign(figures, await measureRetentionCost());
+  if (process.env.BENCH_REC_CAPACITY !== '0') Object.assign(figures, await capacity(kbps));
   return figures;
 }
 
@@ -237,4 +245,10 @@ async function maskedLiveFigures(): Promise<Figures> {
     rmSync(dir, { recursive: true, force: true });
   }
   return figures;
+}
+
+/** cameras_live_and_recorded: the ramp, bounded to about 10 minutes. */
+function capacity(kbps: number): Promise<Figures> {
+  const levels = (process.env.BENCH_CAPACITY_LEVELS ?? '10,20,40,60,80,100,120,150').split(',').map(Number).filter((x) => x > 0);
+  return measureCapacity({ levels, bitrateKbps: kbps, windowMs: 20_000, budgetMs: 8 * 60_000, workers: Number(process.env.BENCH_CAPACITY_WORKERS ?? 1) });
 }

@@ -86,6 +86,8 @@ export interface TestClipOptions {
   gop?: number;
   bitrateKbps?: number;
   audio?: boolean;
+  /** Audio codec when `audio` (default AAC; pcm_alaw is G.711 as many cameras send it). */
+  audioCodec?: 'aac' | 'pcm_alaw';
   /** Add temporal noise so the encoder really spends the bitrate (benchmarks). */
   noise?: boolean;
 }
@@ -100,12 +102,12 @@ export function testClipArgs(o: TestClipOptions): string[] {
     ...QUIET,
     '-y',
     '-f', 'lavfi', '-i', `testsrc2=size=${w}x${h}:rate=${fps}${o.noise ? ',noise=alls=12:allf=t' : ''}`,
-    ...(o.audio ? ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100'] : []),
+    ...(o.audio ? ['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=${o.audioCodec === 'pcm_alaw' ? 8000 : 44100}`] : []),
     '-t', String(o.seconds),
     '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', 'main', '-pix_fmt', 'yuv420p',
     '-g', String(o.gop ?? fps * 2), '-keyint_min', String(o.gop ?? fps * 2), '-sc_threshold', '0',
     '-b:v', `${kbps}k`, '-maxrate', `${kbps}k`, '-bufsize', `${kbps}k`,
-    ...(o.audio ? ['-c:a', 'aac', '-b:a', '64k'] : ['-an']),
+    ...(o.audio ? (o.audioCodec === 'pcm_alaw' ? ['-c:a', 'pcm_alaw'] : ['-c:a', 'aac', '-b:a', '64k']) : ['-an']),
     '-f', 'flv',
     o.output,
   ];
@@ -139,6 +141,14 @@ export function simClipArgs(o: SimClipOptions): string[] {
     // A viewer can start at any keyframe and a clip swap is self-describing.
     '-x264-params', 'repeat-headers=1',
     '-f', 'h264', '-y', o.output,
+  ];
+}
+
+/** A quiet looping AAC clip (a soft 440 Hz tone, mono) as ADTS: the simulator's optional audio track. */
+export function simAudioClipArgs(o: { seconds: number; sampleRate: number; output: string }): string[] {
+  return [
+    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=${o.sampleRate}:duration=${o.seconds}`,
+    '-af', 'volume=0.05', '-ac', '1', '-c:a', 'aac', '-b:a', '32k', '-f', 'adts', '-y', o.output,
   ];
 }
 

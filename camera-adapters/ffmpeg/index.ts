@@ -7,6 +7,7 @@ export {
   testClipArgs,
   loopPublishArgs,
   simClipArgs,
+  simAudioClipArgs,
   simSnapshotArgs,
   drawtextFilter,
   type SimClipOptions,

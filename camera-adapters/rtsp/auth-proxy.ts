@@ -240,9 +240,15 @@ export class RtspAuthProxy {
             } catch (e) {
               return fail('protocol_error', `camera: ${(e as Error).message}`);
             }
-            for (const x of ms) {
-              if (client.destroyed) return;
-              onUpstream(x);
+            // one chunk holds many interleaved RTP frames: corked, they leave in one writev instead of one write each
+            client.cork();
+            try {
+              for (const x of ms) {
+                if (client.destroyed) return;
+                onUpstream(x);
+              }
+            } finally {
+              client.uncork();
             }
           });
           up.on('error', (e) => fail('upstream_error', e.message));

@@ -1,6 +1,14 @@
 // Plays a looped clip in real time to any number of sinks; the timer runs only while someone watches.
 import type { ClipAccessUnit, H264Clip } from './h264-clip.ts';
 
+/** What a stream loops: access units with timestamps in `clockRate` units (90 kHz video unless given). */
+export interface LoopClip {
+  accessUnits: ClipAccessUnit[];
+  duration90k: number;
+  fps: number;
+  clockRate?: number;
+}
+
 export interface AccessUnitSink {
   /** Returns false when the sink is backed up; it then gets nothing until the next keyframe. */
   writeAccessUnit(au: ClipAccessUnit, timestamp: number): boolean;
@@ -14,9 +22,9 @@ interface SinkState {
 const MAX_FRAMES_PER_TICK = 8;
 const RESYNC_AFTER_MS = 1000;
 
-export class ClipStream {
-  private clip: H264Clip;
-  private pendingClip: H264Clip | null = null;
+export class ClipStream<C extends LoopClip = H264Clip> {
+  private clip: C;
+  private pendingClip: C | null = null;
   private readonly sinks = new Map<AccessUnitSink, SinkState>();
   private timer: NodeJS.Timeout | null = null;
   private index = 0;
@@ -26,14 +34,14 @@ export class ClipStream {
   private anchor90k = 0;
   private lastTimestamp90k: number;
 
-  constructor(clip: H264Clip, private readonly now: () => number = () => performance.now()) {
+  constructor(clip: C, private readonly now: () => number = () => performance.now()) {
     this.clip = clip;
     this.loopBase90k = Math.floor(Math.random() * 0x7fffffff);
     this.lastTimestamp90k = this.loopBase90k;
   }
 
   /** Clip whose parameter sets describe what a new viewer will get first. */
-  get currentClip(): H264Clip {
+  get currentClip(): C {
     return this.timer === null && this.pendingClip ? this.pendingClip : this.clip;
   }
 
@@ -42,7 +50,7 @@ export class ClipStream {
   }
 
   /** Swaps the clip at the next loop boundary so every viewer sees a clean IDR at the cut. */
-  replaceClip(clip: H264Clip): void {
+  replaceClip(clip: C): void {
     if (this.timer === null) this.clip = clip;
     else this.pendingClip = clip;
   }
@@ -75,7 +83,7 @@ export class ClipStream {
   }
 
   private restartTimestamp(): number {
-    return this.lastTimestamp90k + Math.round(90_000 / this.clip.fps);
+    return this.lastTimestamp90k + Math.round((this.clip.clockRate ?? 90_000) / this.clip.fps);
   }
 
   private start(): void {
@@ -96,7 +104,7 @@ export class ClipStream {
   }
 
   private dueMs(au: ClipAccessUnit): number {
-    return this.anchorWallMs + (this.loopBase90k + au.pts90k - this.anchor90k) / 90;
+    return this.anchorWallMs + (this.loopBase90k + au.pts90k - this.anchor90k) / ((this.clip.clockRate ?? 90_000) / 1000);
   }
 
   private tick(): void {

@@ -6,10 +6,13 @@ import type { ClipAccessUnit } from './h264-clip.ts';
 import type { DigestAuth } from './digest-auth.ts';
 import { formatResponse, RtspRequestReader, type RtspRequest } from './rtsp-message.ts';
 import { writeRtpHeader } from './rtp-h264.ts';
-import { buildH264Sdp, H264_PAYLOAD_TYPE, TRACK_CONTROL } from './sdp.ts';
+import { buildH264Sdp, H264_PAYLOAD_TYPE, TRACK_CONTROL, AUDIO_TRACK_CONTROL } from './sdp.ts';
+import { AAC_PAYLOAD_TYPE, type AacClip } from './aac-clip.ts';
 
 export interface RtspMount {
   stream: ClipStream;
+  /** An AAC track beside the video (second SDP media, `trackID=1`), paced in its own clock. */
+  audio?: ClipStream<AacClip>;
   sessionName: string;
   width?: number;
   height?: number;
@@ -68,7 +71,8 @@ function pathOf(uri: string): string {
 }
 
 function mountPathOfTrack(path: string): string {
-  return path.endsWith(`/${TRACK_CONTROL}`) ? path.slice(0, -TRACK_CONTROL.length - 1) : path;
+  for (const t of [TRACK_CONTROL, AUDIO_TRACK_CONTROL]) if (path.endsWith(`/${t}`)) return path.slice(0, -t.length - 1);
+  return path;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -143,6 +147,10 @@ class RtspConnection implements AccessUnitSink {
   private readonly ssrc = randomBytes(4).readUInt32BE(0);
   private sequence = randomBytes(2).readUInt16BE(0);
   private unsubscribe: (() => void) | null = null;
+  /** Interleaved channel of the audio track once SETUP asked for it. */
+  private audioChannel: number | null = null;
+  private readonly audioSsrc = randomBytes(4).readUInt32BE(0);
+  private audioSequence = randomBytes(2).readUInt16BE(0);
 
   constructor(
     private readonly socket: net.Socket,
@@ -172,6 +180,15 @@ class RtspConnection implements AccessUnitSink {
   }
 
   writeAccessUnit(au: ClipAccessUnit, timestamp: number): boolean {
+    return this.writeRtp(au, timestamp, this.channel, H264_PAYLOAD_TYPE, this.ssrc, false);
+  }
+
+  /** The audio track's sink: same socket, its own channel, payload type, SSRC and sequence. */
+  private readonly audioSink: AccessUnitSink = {
+    writeAccessUnit: (au, timestamp) => this.writeRtp(au, timestamp, this.audioChannel ?? 2, AAC_PAYLOAD_TYPE, this.audioSsrc, true),
+  };
+
+  private writeRtp(au: ClipAccessUnit, timestamp: number, channel: number, payloadType: number, ssrc: number, audio: boolean): boolean {
     const socket = this.socket;
     if (socket.destroyed || !socket.writable) return false;
     if (socket.writableLength > HIGH_WATER_BYTES) return false;
@@ -181,16 +198,12 @@ class RtspConnection implements AccessUnitSink {
     au.payloads.forEach((payload, i) => {
       const header = Buffer.allocUnsafe(16);
       header[0] = 0x24;
-      header[1] = this.channel;
+      header[1] = channel;
       header.writeUInt16BE(12 + payload.length, 2);
-      writeRtpHeader(header, 4, {
-        payloadType: H264_PAYLOAD_TYPE,
-        marker: i === last,
-        sequence: this.sequence,
-        timestamp,
-        ssrc: this.ssrc,
-      });
-      this.sequence = (this.sequence + 1) & 0xffff;
+      const sequence = audio ? this.audioSequence : this.sequence;
+      writeRtpHeader(header, 4, { payloadType, marker: i === last, sequence, timestamp, ssrc });
+      if (audio) this.audioSequence = (sequence + 1) & 0xffff;
+      else this.sequence = (sequence + 1) & 0xffff;
       socket.write(header);
       socket.write(payload);
       bytes += 16 + payload.length;
@@ -296,6 +309,7 @@ class RtspConnection implements AccessUnitSink {
       clip: mount.stream.currentClip,
       width: mount.width,
       height: mount.height,
+      ...(mount.audio ? { audio: mount.audio.currentClip } : {}),
     });
     const base = req.uri.endsWith('/') ? req.uri : `${req.uri}/`;
     this.send(200, cseq, { 'Content-Base': base, 'Content-Type': 'application/sdp' }, sdp);
@@ -310,15 +324,20 @@ class RtspConnection implements AccessUnitSink {
     const given = req.headers.get('session')?.split(';')[0]?.trim();
     if (given && given !== this.sessionId) return this.send(454, cseq, {});
     if (this.playing) return this.send(455, cseq, {});
-    const mount = await this.opts.resolve(mountPathOfTrack(pathOf(req.uri)));
+    const path = pathOf(req.uri);
+    const mount = await this.opts.resolve(mountPathOfTrack(path));
     if (!mount) return this.send(404, cseq, {});
+    const isAudio = path.endsWith(`/${AUDIO_TRACK_CONTROL}`);
+    if (isAudio && !mount.audio) return this.send(404, cseq, {});
     const interleaved = /interleaved=(\d+)(?:-(\d+))?/i.exec(transport);
-    this.channel = interleaved?.[1] !== undefined ? Math.min(Number(interleaved[1]), 254) : 0;
+    const ch = interleaved?.[1] !== undefined ? Math.min(Number(interleaved[1]), 254) : isAudio ? 2 : 0;
+    if (isAudio) this.audioChannel = ch;
+    else this.channel = ch;
     this.mount = mount;
     this.sessionId ??= randomBytes(8).toString('hex');
     const ssrc = this.ssrc.toString(16).padStart(8, '0').toUpperCase();
     this.send(200, cseq, {
-      Transport: `RTP/AVP/TCP;unicast;interleaved=${this.channel}-${this.channel + 1};ssrc=${ssrc}`,
+      Transport: `RTP/AVP/TCP;unicast;interleaved=${ch}-${ch + 1};ssrc=${isAudio ? this.audioSsrc.toString(16).padStart(8, '0').toUpperCase() : ssrc}`,
       Session: this.sessionHeader(),
     });
   }
@@ -345,12 +364,17 @@ class RtspConnection implements AccessUnitSink {
       'RTP-Info': `url=${trackUrl};seq=${this.sequence};rtptime=${rtptime}`,
     });
     const off = stream.subscribe(this);
+    const audio = mount.audio && this.audioChannel !== null ? mount.audio : null;
+    const offAudio = audio ? audio.subscribe(this.audioSink) : null;
     this.unsubscribe = mount.replay
       ? () => {
           off();
           stream.close();
         }
-      : off;
+      : () => {
+          off();
+          offAudio?.();
+        };
     mount.onPlay?.();
   }
 }

@@ -1,8 +1,10 @@
-// Session description for one H.264 video track (RFC 4566, RFC 6184 §8.2).
+// Session description for one H.264 video track (RFC 4566, RFC 6184 §8.2) and an optional AAC track (RFC 3640).
 import type { H264Clip } from './h264-clip.ts';
+import { AAC_PAYLOAD_TYPE, type AacClip } from './aac-clip.ts';
 
 export const H264_PAYLOAD_TYPE = 96;
 export const TRACK_CONTROL = 'trackID=0';
+export const AUDIO_TRACK_CONTROL = 'trackID=1';
 
 export interface SdpOptions {
   sessionName: string;
@@ -11,6 +13,7 @@ export interface SdpOptions {
   clip: Pick<H264Clip, 'sps' | 'pps' | 'profileLevelId' | 'fps'>;
   width?: number;
   height?: number;
+  audio?: Pick<AacClip, 'clockRate' | 'channels' | 'config'>;
 }
 
 export function buildH264Sdp(opts: SdpOptions): string {
@@ -32,5 +35,14 @@ export function buildH264Sdp(opts: SdpOptions): string {
   ];
   if (opts.width && opts.height) lines.push(`a=x-dimensions:${opts.width},${opts.height}`);
   lines.push(`a=control:${TRACK_CONTROL}`);
+  if (opts.audio) {
+    const a = opts.audio;
+    lines.push(
+      `m=audio 0 RTP/AVP ${AAC_PAYLOAD_TYPE}`,
+      `a=rtpmap:${AAC_PAYLOAD_TYPE} MPEG4-GENERIC/${a.clockRate}/${a.channels}`,
+      `a=fmtp:${AAC_PAYLOAD_TYPE} streamtype=5;profile-level-id=15;mode=AAC-hbr;config=${a.config};sizelength=13;indexlength=3;indexdeltalength=3`,
+      `a=control:${AUDIO_TRACK_CONTROL}`,
+    );
+  }
   return `${lines.join('\r\n')}\r\n`;
 }

@@ -7,7 +7,7 @@ import { startSimulator, type Simulator } from './simulator.ts';
 
 const USAGE = `usage: npm run simulate -- [--cameras N] [--single-ip] [--discovery] [--csv out.csv [--village CODE] [--jurisdictions FILE]]
        [--base-address 127.10.0.1] [--http-port P] [--rtsp-port P] [--username U] [--password P]
-       [--name-prefix "Sim Camera "] [--no-overlay]`;
+       [--name-prefix "Sim Camera "] [--no-overlay] [--bitrate KBPS (main stream, default 1024)] [--audio]`;
 const TABLE_ROWS = 200;
 const CLOSE_DEADLINE_MS = 10_000;
 
@@ -44,6 +44,8 @@ async function main(): Promise<void> {
       password: { type: 'string' },
       'name-prefix': { type: 'string' },
       'no-overlay': { type: 'boolean', default: false },
+      bitrate: { type: 'string' },
+      audio: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -70,6 +72,8 @@ async function main(): Promise<void> {
     password: values.password,
     namePrefix: values['name-prefix'],
     nameOverlay: !values['no-overlay'],
+    mainBitrateKbps: intOption(values.bitrate, 'bitrate'),
+    audio: values.audio,
   });
   printTable(sim);
   if (values.csv) {

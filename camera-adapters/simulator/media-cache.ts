@@ -5,8 +5,9 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { loadH264Clip, type H264Clip } from '../rtsp/h264-clip.ts';
+import { aacClipFromAdts, type AacClip } from '../rtsp/aac-clip.ts';
 import { FfmpegRunner } from './ffmpeg-run.ts';
-import { drawtextFilter, simClipArgs, simSnapshotArgs } from '../ffmpeg/index.ts';
+import { drawtextFilter, simAudioClipArgs, simClipArgs, simSnapshotArgs } from '../ffmpeg/index.ts';
 import type { MediaProfile } from './profiles.ts';
 
 export const DEFAULT_CACHE_DIR = path.join(os.tmpdir(), 'shouwang-sim-cache');
@@ -51,6 +52,7 @@ export class MediaCache {
   private readonly cjkFont = CJK_FONTS.find((f) => existsSync(f));
   private readonly clips = new Map<string, Promise<H264Clip>>();
   private readonly snapshots = new Map<string, Promise<Buffer>>();
+  private audio: Promise<AacClip> | null = null;
   /** Per-camera overlays are encoded one at a time: they are a nicety, never worth a CPU spike. */
   private overlayQueue: Promise<unknown> = Promise.resolve();
   private readonly maxLabelled: number;
@@ -75,6 +77,23 @@ export class MediaCache {
     const job = this.overlayQueue.then(() => this.clip(profile, text));
     this.overlayQueue = job.catch(() => undefined);
     return job;
+  }
+
+  /** The quiet AAC track every camera with audio shares (16 kHz mono), encoded once and cached on disk. */
+  audioClip(): Promise<AacClip> {
+    if (!this.audio) {
+      const file = path.join(this.dir, `audio-${hash([CACHE_VERSION, 'aac', '16000', String(CLIP_SECONDS)])}.aac`);
+      this.audio = (async () => {
+        if (!existsSync(file)) {
+          await mkdir(this.dir, { recursive: true });
+          const make = (tmp: string) => simAudioClipArgs({ seconds: CLIP_SECONDS, sampleRate: 16000, output: tmp });
+          await this.produce(file, make, make, false);
+        }
+        return aacClipFromAdts(await readFile(file));
+      })();
+      this.audio.catch(() => (this.audio = null));
+    }
+    return this.audio;
   }
 
   snapshot(profile: MediaProfile): Promise<Buffer> {

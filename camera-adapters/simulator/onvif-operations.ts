@@ -19,6 +19,8 @@ export interface OnvifDeviceFacts {
   hardwareId: string;
   /** Camera clock = host clock + this; clients must correct for it. */
   clockOffsetMs: number;
+  /** The streams it serves, as GetProfiles reports them (default PROFILES). */
+  profiles?: Readonly<Record<'main' | 'sub', MediaProfile>>;
 }
 
 export type OperationResult = { xml: string } | { fault: SoapFault };
@@ -110,10 +112,10 @@ function profileXml(p: MediaProfile, tag: string): string {
   );
 }
 
-function requireProfile(body: XmlNode): MediaProfile | SoapFault {
+function requireProfile(body: XmlNode, c: OnvifDeviceFacts): MediaProfile | SoapFault {
   const token = textOf(childOf(body, 'ProfileToken'))?.trim() ?? '';
   if (!isProfileToken(token)) return fault('env:Sender', 'ter:NoProfile', `no profile with token "${token}"`);
-  return PROFILES[token];
+  return (c.profiles ?? PROFILES)[token];
 }
 
 function mediaUri(tag: string, uri: string): string {
@@ -154,9 +156,9 @@ export function runOperation(operation: string, body: XmlNode, c: OnvifDeviceFac
           '</tds:GetScopesResponse>',
       };
     case 'GetProfiles':
-      return { xml: `<trt:GetProfilesResponse>${PROFILE_TOKENS.map((t) => profileXml(PROFILES[t], 'trt:Profiles')).join('')}</trt:GetProfilesResponse>` };
+      return { xml: `<trt:GetProfilesResponse>${PROFILE_TOKENS.map((t) => profileXml((c.profiles ?? PROFILES)[t], 'trt:Profiles')).join('')}</trt:GetProfilesResponse>` };
     case 'GetProfile': {
-      const p = requireProfile(body);
+      const p = requireProfile(body, c);
       return 'code' in p ? { fault: p } : { xml: `<trt:GetProfileResponse>${profileXml(p, 'trt:Profile')}</trt:GetProfileResponse>` };
     }
     case 'GetVideoSources': {
@@ -166,12 +168,12 @@ export function runOperation(operation: string, body: XmlNode, c: OnvifDeviceFac
       };
     }
     case 'GetStreamUri': {
-      const p = requireProfile(body);
+      const p = requireProfile(body, c);
       // Like most cameras, one URI whatever StreamSetup asks; the RTSP server then insists on TCP.
       return 'code' in p ? { fault: p } : { xml: mediaUri('GetStreamUriResponse', streamUri(c, p)) };
     }
     case 'GetSnapshotUri': {
-      const p = requireProfile(body);
+      const p = requireProfile(body, c);
       return 'code' in p ? { fault: p } : { xml: mediaUri('GetSnapshotUriResponse', snapshotUri(c, p)) };
     }
     default:

@@ -18,6 +18,12 @@ export const PROFILES: Readonly<Record<ProfileToken, MediaProfile>> = {
 
 export const PROFILE_TOKENS: readonly ProfileToken[] = ['main', 'sub'];
 
+/** The profiles with the main stream's bitrate overridden (benchmarks stream 2 Mbit/s; the default stays 1 Mbit/s). */
+export function profilesWith(o: { mainBitrateKbps?: number } = {}): Readonly<Record<ProfileToken, MediaProfile>> {
+  if (o.mainBitrateKbps === undefined || o.mainBitrateKbps === PROFILES.main.bitrateKbps) return PROFILES;
+  return { main: { ...PROFILES.main, bitrateKbps: o.mainBitrateKbps }, sub: PROFILES.sub };
+}
+
 export function isProfileToken(value: string): value is ProfileToken {
   return value === 'main' || value === 'sub';
 }

@@ -5,6 +5,7 @@ import { DigestAuth } from '../rtsp/digest-auth.ts';
 import { ClipStream } from '../rtsp/clip-stream.ts';
 import { replayMount } from './recording-replay.ts';
 import type { H264Clip } from '../rtsp/h264-clip.ts';
+import type { AacClip } from '../rtsp/aac-clip.ts';
 import { RtspServer, type RtspMount } from '../rtsp/rtsp-server.ts';
 import { SimulatorError } from './errors.ts';
 import { createCameraHttpHandler } from './onvif-http.ts';
@@ -16,6 +17,7 @@ export interface CameraMedia {
   sharedClip(profile: MediaProfile): Promise<H264Clip>;
   labelledClip(profile: MediaProfile, label: string, fallbackLabel: string): Promise<H264Clip>;
   snapshot(profile: MediaProfile): Promise<Buffer>;
+  audioClip(): Promise<AacClip>;
 }
 
 export interface SimCameraConfig extends OnvifDeviceFacts {
@@ -23,6 +25,10 @@ export interface SimCameraConfig extends OnvifDeviceFacts {
   password: string;
   /** Burn the camera's name into its video, encoded lazily on first PLAY. */
   nameOverlay: boolean;
+  /** The streams it serves (default PROFILES; benchmarks raise the main bitrate). */
+  profiles?: Readonly<Record<ProfileToken, MediaProfile>>;
+  /** Serve a quiet AAC track beside the video of both profiles. */
+  audio?: boolean;
 }
 
 export interface SimCameraStats {
@@ -48,6 +54,7 @@ export class SimCamera {
   private readonly rtsp: RtspServer;
   private readonly mounts = new Map<ProfileToken, Promise<RtspMount>>();
   private readonly overlaid = new Set<ProfileToken>();
+  private readonly profiles: Readonly<Record<ProfileToken, MediaProfile>>;
   private delay = 0;
   private unresponsive = false;
   private httpListening = false;
@@ -64,6 +71,7 @@ export class SimCamera {
     this.password = config.password;
     this.clockOffsetMs = config.clockOffsetMs;
     this.facts = { ...config };
+    this.profiles = config.profiles ?? PROFILES;
     const lookup = (user: string): string | undefined => (user === this.username ? this.password : undefined);
     this.httpServer = http.createServer(
       createCameraHttpHandler({
@@ -158,7 +166,7 @@ export class SimCamera {
 
   async close(): Promise<void> {
     await this.stop();
-    for (const mount of this.mounts.values()) mount.then((m) => m.stream.close(), () => undefined);
+    for (const mount of this.mounts.values()) mount.then((m) => (m.stream.close(), m.audio?.close()), () => undefined);
   }
 
   private responseDelay(): number {
@@ -207,11 +215,13 @@ export class SimCamera {
     if (id !== this.id || !token || rest.length > 0 || !isProfileToken(token)) return undefined;
     let mount = this.mounts.get(token);
     if (!mount) {
-      const profile = PROFILES[token];
-      mount = this.media.sharedClip(profile).then((clip) => {
+      const profile = this.profiles[token];
+      const audio = this.config.audio ? this.media.audioClip() : Promise.resolve(null);
+      mount = Promise.all([this.media.sharedClip(profile), audio]).then(([clip, aac]) => {
         const stream = new ClipStream(clip);
         return {
           stream,
+          ...(aac ? { audio: new ClipStream(aac) } : {}),
           sessionName: `${this.name} ${profile.name}`,
           width: profile.width,
           height: profile.height,
@@ -228,7 +238,7 @@ export class SimCamera {
     if (!this.config.nameOverlay || this.overlaid.has(token)) return;
     this.overlaid.add(token);
     // Viewers keep the shared clip until the labelled one is ready; the swap happens at a loop boundary.
-    this.media.labelledClip(PROFILES[token], this.name, this.id).then(
+    this.media.labelledClip(this.profiles[token], this.name, this.id).then(
       (clip) => stream.replaceClip(clip),
       () => undefined,
     );

@@ -258,3 +258,19 @@ describe('many cameras, one address each', () => {
     }
   });
 });
+
+describe('simulated camera: configurable main bitrate', () => {
+  it('serves and reports the asked main-stream bitrate; refuses a nonsense one', async () => {
+    await expect(startSimulator({ cameras: 1, addressMode: 'single-ip', httpPort: 0, rtspPort: 0, mainBitrateKbps: 5 })).rejects.toThrow(/mainBitrateKbps/);
+    const sim = await startSimulator({ cameras: 1, addressMode: 'single-ip', httpPort: 0, rtspPort: 0, nameOverlay: false, mainBitrateKbps: 2048 });
+    try {
+      const cam = sim.cameras[0]!;
+      const r = await soapWithDigest(cam.deviceServiceUrl.replace('device_service', 'media_service'), '<trt:GetProfiles/>', cam.username, cam.password);
+      const list = r.doc.Envelope.Body.GetProfilesResponse.Profiles;
+      expect(list[0].VideoEncoderConfiguration.RateControl.BitrateLimit).toBe('2048');
+      expect(list[1].VideoEncoderConfiguration.RateControl.BitrateLimit).toBe('256');
+    } finally {
+      await sim.close();
+    }
+  });
+});

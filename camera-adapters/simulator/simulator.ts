@@ -3,7 +3,7 @@ import ffmpegInstaller from '@ffmpeg-installer/ffmpeg';
 import { ADDRESS_DEFAULTS, endpointFor, validatePlan, type AddressMode, type AddressPlan } from './addressing.ts';
 import { SimulatorError } from './errors.ts';
 import { MediaCache } from './media-cache.ts';
-import { PROFILES } from './profiles.ts';
+import { profilesWith } from './profiles.ts';
 import { SimCamera, type SimCameraStats } from './sim-camera.ts';
 import { WsDiscoveryResponder } from './ws-discovery.ts';
 
@@ -35,6 +35,10 @@ export interface SimulatorOptions {
   autoStart?: boolean;
   /** Where encoded clips and snapshots are cached; default `os.tmpdir()/shouwang-sim-cache`. */
   cacheDir?: string;
+  /** Main stream bitrate in kbit/s (default 1024); the recording benchmark streams 2048. */
+  mainBitrateKbps?: number;
+  /** A quiet AAC track (16 kHz mono) beside every camera's video. Off by default. */
+  audio?: boolean;
 }
 
 export interface SimulatorStats {
@@ -92,6 +96,11 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   const width = String(specs.length).length < 4 ? 4 : String(specs.length).length;
   const ids = new Set<string>();
   const media = new MediaCache({ ffmpegPath: ffmpegInstaller.path, dir: opts.cacheDir });
+  const mainBitrateKbps = opts.mainBitrateKbps;
+  if (mainBitrateKbps !== undefined && (!Number.isInteger(mainBitrateKbps) || mainBitrateKbps < 64 || mainBitrateKbps > 20_000)) {
+    throw new SimulatorError('invalid_option', `'mainBitrateKbps' must be an integer from 64 to 20000`);
+  }
+  const profiles = profilesWith({ ...(mainBitrateKbps !== undefined ? { mainBitrateKbps } : {}) });
 
   const cameras = specs.map((spec, i) => {
     const n = String(i + 1).padStart(width, '0');
@@ -113,6 +122,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
         serialNumber: spec.serialNumber ?? `SWSIM${String(i + 1).padStart(8, '0')}`,
         hardwareId: `HW-${(0x1000 + (i % 0xefff)).toString(16).toUpperCase()}`,
         nameOverlay: opts.nameOverlay ?? true,
+        profiles,
+        audio: opts.audio ?? false,
       },
       media,
     );
@@ -142,7 +153,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   }
   // Warm the shared clips in the background so the first DESCRIBE does not wait on ffmpeg.
   if (cameras.length > 0) {
-    for (const profile of Object.values(PROFILES)) media.sharedClip(profile).catch(() => undefined);
+    for (const profile of Object.values(profiles)) media.sharedClip(profile).catch(() => undefined);
   }
 
   return {

@@ -18,6 +18,8 @@ export interface ChannelViewer {
   kick(reason: string): void;
   /** Upstream timestamp this viewer's zero stands for (the keyframe it joined on); set by the channel. */
   tsBase?: number;
+  /** A larger buffer cap than the channel's (internal consumers such as the recorder: footage is not skipped). */
+  capBytes?: number;
 }
 
 export interface ChannelOptions {
@@ -257,7 +259,8 @@ export class Channel {
     const rebased = new Map<number, Buffer>();
     const perTagCache = new Map<string, Buffer>();
     for (const v of this.viewers) {
-      if (!v.skipping && v.sink.buffered() + run.length <= cap) {
+      const vcap = Math.max(cap, v.capBytes ?? 0);
+      if (!v.skipping && v.sink.buffered() + run.length <= vcap) {
         const base = v.tsBase ?? 0;
         let out = rebased.get(base);
         if (!out) rebased.set(base, (out = rebaseTags(run, base)));
@@ -267,7 +270,7 @@ export class Channel {
         if (b > v.maxBuffered) v.maxBuffered = b;
         continue;
       }
-      this.perTag(v, tags, cap, perTagCache);
+      this.perTag(v, tags, vcap, perTagCache);
     }
   }
 

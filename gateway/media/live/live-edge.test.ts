@@ -304,6 +304,24 @@ describe('live edge', () => {
     expect(audits.some((a) => a.type === 'snapshot')).toBe(true);
   });
 
+  it('watchdog: a stall of the gateway\'s own event loop longer than the stall timeout restarts no healthy relay', async () => {
+    const v = await viewer(CAM, `ok:${CAM}`);
+    const pull = rt.pulls.get(CAM, 'main')!;
+    const restarts = pull.restarts;
+    const pid = pull.proc!.pid!;
+    const busyUntil = Date.now() + 5000; // > stallTimeoutMs (4 s): the relay keeps sending, we cannot read
+    while (Date.now() < busyUntil) {
+      /* a blocked event loop */
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(pull.restarts).toBe(restarts);
+    expect(pull.proc?.pid).toBe(pid);
+    const before = v.bytes();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(v.bytes()).toBeGreaterThan(before); // the viewer is still being served
+    v.res.destroy();
+  });
+
   it('killing the relay ffmpeg mid-stream leaves no zombie and the pull restarts', async () => {
     const v = await viewer(CAM, `ok:${CAM}`);
     const pull = rt.pulls.get(CAM, 'main')!;

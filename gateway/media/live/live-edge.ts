@@ -63,6 +63,8 @@ interface Session extends ViewerSessionInfo {
   channel: Channel;
   close(reason: string): void;
 }
+/** Buffer cap of an internal consumer (recorder): ~30 s of a 2 Mbit/s stream, against a viewer's two GOPs. */
+const INTERNAL_CAP_BYTES = 8 * 1024 * 1024;
 /** A viewer waiting for a cold pull sees a 503 after this many failed relay starts in a row. */
 const GIVE_UP_FAILURES = 3;
 const NO_MASK: LiveMaskDecision = { mask: null, liftedVersion: null };
@@ -99,8 +101,14 @@ export class LiveEdge {
       for (const [p, ch] of this.channels) if (p.worker === w.index) ch.lost('worker_restart');
     });
     const stall = cfg.stallTimeoutMs ?? 8000;
+    let lastTick = Date.now();
     this.watchdog = setInterval(() => {
       const now = Date.now();
+      const late = now - lastTick > Math.max(2000, stall / 2);
+      lastTick = now;
+      // our own event loop stalled (CPU starvation, a long GC): every upstream's data is waiting unread, so frames
+      // look late on all channels at once; judge on the next tick, after it is read, instead of restarting them all
+      if (late) return;
       for (const [p, ch] of this.channels) {
         // no frames for `stall` ms while someone holds the source: drop the stale GOP and restart the relay
         if (p.holders > 0 && ch.ready && now - ch.lastDataAt > stall) {
@@ -319,7 +327,8 @@ export class LiveEdge {
       pull.release();
       sink.close(reason);
     };
-    const viewer: ChannelViewer = { sink, bytes: 0, skipping: false, maxBuffered: 0, kick: (reason) => release(reason) };
+    // a recorder starved of CPU for a few seconds buffers here rather than skip footage or restart with a gap
+    const viewer: ChannelViewer = { sink, bytes: 0, skipping: false, maxBuffered: 0, kick: (reason) => release(reason), capBytes: INTERNAL_CAP_BYTES };
     const wallMs = channel.joinWallMs();
     channel.add(viewer);
     return { wallMs, release };

@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { spawnManaged, type ManagedProcess } from '../../../camera-adapters/ffmpeg/index.ts';
 import type { ViewerSink } from '../edge-types.ts';
+import { FlvDemuxer, TAG_AUDIO } from '../live/flv.ts';
 import { segmentPath, type LocalSegmentStore } from './segment-store.ts';
 
 export type Stream = 'main' | 'sub';
@@ -61,12 +62,22 @@ export function sha256File(abs: string): Promise<string> {
   });
 }
 
-/** Remux FLV on stdin into MPEG-TS segments; each finished segment is listed on stdout as `name,start,end`. */
-export function segmentArgs(o: { segmentSeconds: number; pattern: string }): string[] {
+/** FLV sound format of the first audio tag in a burst (10 = AAC, 7/8 = G.711), null when it carries no audio. */
+export function flvAudioFormat(flv: Buffer): number | null {
+  const { tags } = new FlvDemuxer().push(flv);
+  const a = tags.find((t) => t.type === TAG_AUDIO && t.bytes.length > 11);
+  return a ? a.bytes[11]! >> 4 : null;
+}
+
+/**
+ * Remux FLV on stdin into MPEG-TS segments; each finished segment is listed on stdout as `name,start,end`.
+ * `audio: 'copy'` keeps the first audio track as it is (AAC: MPEG-TS carries it, ADTS-framed by the muxer).
+ */
+export function segmentArgs(o: { segmentSeconds: number; pattern: string; audio?: 'copy' | 'none' }): string[] {
   return [
     '-hide_banner', '-nostats', '-loglevel', 'error',
     '-f', 'flv', '-i', 'pipe:0',
-    '-map', '0:v:0', '-an', '-c:v', 'copy',
+    '-map', '0:v:0', ...(o.audio === 'copy' ? ['-map', '0:a:0?', '-c:a', 'copy'] : ['-an']), '-c:v', 'copy',
     '-f', 'segment', '-segment_format', 'mpegts', '-segment_time', String(o.segmentSeconds),
     '-reset_timestamps', '0',
     // pts in the files equal the source's (starting at 0), so wall clock = run start + pts
@@ -76,6 +87,49 @@ export function segmentArgs(o: { segmentSeconds: number; pattern: string }): str
     '-segment_list', 'pipe:1', '-segment_list_type', 'csv',
     o.pattern,
   ];
+}
+
+/**
+ * Coalesces the channel's many small writes (one per FLV tag run) into one pipe write every `ms`: a pipe write
+ * wakes ffmpeg each time, and the recorder needs no low latency. A kill -9 loses at most `ms` more.
+ */
+export class CoalescingWriter {
+  private parts: Buffer[] = [];
+  private bytes = 0;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly out: () => NodeJS.WritableStream | null | undefined,
+    private readonly ms = 200,
+    private readonly maxBytes = 256 * 1024,
+  ) {}
+
+  write(b: Buffer): void {
+    this.parts.push(b);
+    this.bytes += b.length;
+    if (this.bytes >= this.maxBytes) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.ms);
+  }
+
+  /** Bytes held here, not yet handed to the pipe. */
+  pending(): number {
+    return this.bytes;
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.bytes === 0) return;
+    const data = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.bytes);
+    this.parts = [];
+    this.bytes = 0;
+    this.out()?.write(data);
+  }
+
+  end(): void {
+    this.flush();
+    this.out()?.end();
+  }
 }
 
 export class CameraRecorder {
@@ -161,10 +215,11 @@ export class CameraRecorder {
     await mkdir(store.absolute(staging), { recursive: true });
     let proc: ManagedProcess | null = null;
     let runStarted = false;
+    const pipe = new CoalescingWriter(() => proc?.child.stdin);
     const sink: ViewerSink = {
-      write: (b) => void proc?.child.stdin?.write(b),
-      buffered: () => proc?.child.stdin?.writableLength ?? 0,
-      close: () => void proc?.child.stdin?.end(),
+      write: (b) => pipe.write(b),
+      buffered: () => pipe.pending() + (proc?.child.stdin?.writableLength ?? 0),
+      close: () => pipe.end(),
       onClose: () => {},
     };
     let held: { wallMs: number; release(reason: string): void };
@@ -175,15 +230,17 @@ export class CameraRecorder {
       // the wall clock is known only once the source is held: spawn inside a small handshake
       const buffered: Buffer[] = [];
       const early: ViewerSink = {
-        write: (b) => (proc ? proc.child.stdin?.write(b) : buffered.push(Buffer.from(b))),
-        buffered: () => proc?.child.stdin?.writableLength ?? 0,
+        write: (b) => (proc ? sink.write(b) : buffered.push(Buffer.from(b))),
+        buffered: () => sink.buffered(),
         close: (r) => (proc ? sink.close(r) : (buffered.length = 0)),
         onClose: () => {},
       };
       held = await this.o.source.holdSource(this.o.cameraId, this.o.stream, early);
       if (this.stopped) return held.release('stopped');
       pending.wallMs = held.wallMs;
-      proc = spawnManaged(this.o.ffmpegPath, segmentArgs({ segmentSeconds: this.o.segmentSeconds, pattern: pattern() }), { stdin: 'pipe', stdout: 'pipe' });
+      // the burst (headers + GOP) tells whether there is audio MPEG-TS can carry by copy: AAC is kept, G.711 dropped
+      const audio = flvAudioFormat(Buffer.concat(buffered)) === 10 ? 'copy' : 'none';
+      proc = spawnManaged(this.o.ffmpegPath, segmentArgs({ segmentSeconds: this.o.segmentSeconds, pattern: pattern(), audio }), { stdin: 'pipe', stdout: 'pipe' });
       for (const b of buffered.splice(0)) proc.child.stdin?.write(b);
     } catch (e) {
       this.lastError = e instanceof Error ? e.message : String(e);

@@ -126,16 +126,14 @@ export class Recorder {
 
   private async retentionPass(): Promise<RetentionReport> {
     const report: RetentionReport = { deleted: 0, deletedBytes: 0, fullClasses: [], diskFull: false };
-    const del = async (ids: Array<{ id: number; path: string; bytes: number }>): Promise<number> => {
+    const del = async (batch: Array<{ id: number; path: string; bytes: number }>): Promise<number> => {
       let n = 0;
-      for (const s of ids) {
-        // the row goes only if no hold overlaps it now; the file follows the row
-        if (await this.d.repo.deleteSegmentIfUnheld(s.id)) {
-          await this.d.store.remove(s.path);
-          report.deleted++;
-          report.deletedBytes += s.bytes;
-          n += s.bytes;
-        }
+      // one statement per batch (ranges rebuilt once); a row goes only if no hold overlaps it now; files follow rows
+      for (const s of await this.d.repo.deleteSegmentsIfUnheld(batch.map((x) => x.id))) {
+        await this.d.store.remove(s.path);
+        report.deleted++;
+        report.deletedBytes += s.bytes;
+        n += s.bytes;
       }
       return n;
     };
