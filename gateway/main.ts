@@ -4,7 +4,7 @@ import pino from 'pino';
 import { loadConfig, ConfigError } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import { openDatabase, type OpenedDatabase } from './db/open.ts';
-import { watchLauncher } from './process/parent-watch.ts';
+import { launchers, watchLauncher } from './process/parent-watch.ts';
 import { composeGateway } from './compose.ts';
 import { buildApp } from './http/app.ts';
 import { loadDemo, DEMO_PASSWORD } from './demo/load-demo.ts';
@@ -18,6 +18,8 @@ function fail(message: string): never {
 }
 
 export async function main(): Promise<void> {
+  // Who launched us, taken before anything slow: a launcher killed during start-up is noticed once we watch.
+  const launcherChain = launchers();
   let config: Config;
   try {
     config = loadConfig();
@@ -71,7 +73,7 @@ export async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  watchLauncher(() => void shutdown('launcher_exited'));
+  watchLauncher(() => void shutdown('launcher_exited'), 500, launcherChain);
 
   try {
     await app.listen({ host: config.http.host, port: config.http.port });

@@ -45,11 +45,12 @@ export function launchers(from = process.ppid): Array<{ pid: number; start: stri
   return chain.length > 0 && /\btsx\b/.test(cmdline(chain[0]!.pid)) ? chain : [];
 }
 
-/** Calls `onOrphaned` once when a launcher above us has gone. Returns the stop function. */
-export function watchLauncher(onOrphaned: () => void, intervalMs = 500): () => void {
-  if (process.platform !== 'linux') return () => undefined;
-  const chain = launchers();
-  if (chain.length === 0) return () => undefined;
+/**
+ * Calls `onOrphaned` once when a launcher of `chain` has gone. Take the chain at the very start of the process and
+ * watch it once ready: a launcher killed in between is noticed at the first check. Returns the stop function.
+ */
+export function watchLauncher(onOrphaned: () => void, intervalMs = 500, chain = launchers()): () => void {
+  if (process.platform !== 'linux' || chain.length === 0) return () => undefined;
   const timer = setInterval(() => {
     if (chain.every((l) => stat(l.pid)?.start === l.start)) return;
     clearInterval(timer);
