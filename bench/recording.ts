@@ -162,7 +162,7 @@ export async function run(): Promise<Figures> {
     }
     figures.kill9_loss_s = losses.length ? round(Math.max(...losses), 2) : 'not measured';
     figures.kill9_trials = losses.map((l) => round(l, 2)).join(', ');
-    figures.load_note = `measured on a 2-core box shared with other engineers running tests: 1-min load average ${round(loadavg()[0]!, 1)} at the end of the CPU window; treat CPU as an upper bound`;
+    figures.load_note = `1-min load average ${round(loadavg()[0]!, 1)} at the end of the CPU window on this 2-core machine (other work running at the same time makes CPU an upper bound)`;
   } finally {
     await Promise.all(recs.map((r) => r.stop('bench_end')));
     await rt.close();
@@ -237,7 +237,7 @@ async function maskedLiveFigures(): Promise<Figures> {
     const sub = await measure('sub');
     figures.mask_cpu_pct_per_camera_sub_stream = sub.cpu;
     figures.mask_sub_stream = `640x360 15 fps sub stream, same mask; kept up: ${sub.keptUp}, ${sub.rssMb} MB RSS, ${sub.kbps} kbit/s per viewer`;
-    figures.mask_load_note = `load average ${load0.toFixed(1)} at start, ${os.loadavg()[0]!.toFixed(1)} at end, on a 2-core box shared with other engineers' test runs: an upper bound`;
+    figures.mask_load_note = `load average ${load0.toFixed(1)} at start, ${os.loadavg()[0]!.toFixed(1)} at end on this 2-core machine (other work running at the same time makes it an upper bound)`;
   } finally {
     rt.edge.closeWhere(() => true, 'bench_end');
     await rt.close();

@@ -192,7 +192,7 @@ export async function run(): Promise<Figures> {
       playback_seek_unbuffered_ms_p50: unbufferedMs.length ? round(percentile(unbufferedMs, 50), 0) : 'none unbuffered',
       playback_seeks_timed: `${seekMs.length}/${SEEK_RUNS}, ${unbufferedMs.length} to an unbuffered position`,
       load_avg_1min: `${loadAtStart.toFixed(1)} at start, ${loadavg()[0]!.toFixed(1)} at end`,
-      note: 'measured on the shared 2-core machine while other engineers ran tests (see load_avg_1min): upper bounds; map and tiles in headless Chromium (software decoding)',
+      note: 'see load_avg_1min for what else ran on the 2-core machine (other work makes these upper bounds); map and tiles in headless Chromium (software decoding)',
     };
   } finally {
     await browser?.close();

@@ -5,6 +5,7 @@ import websocket from '@fastify/websocket';
 import { Type, type Static } from 'typebox';
 import type { WebSocket } from 'ws';
 import { isAppError } from '../../errors.ts';
+import { isDatabaseUnavailable } from '../../db/unavailable.ts';
 import type { LiveEdge, PreparedLive } from './live-edge.ts';
 import type { ViewerSink } from '../edge-types.ts';
 
@@ -42,6 +43,12 @@ function sendError(reply: FastifyReply, e: unknown): FastifyReply {
     if (d['reason'] !== undefined) body.error.reason = d['reason'] as string | null;
     if (e.status === 503) reply.header('retry-after', '2');
     return reply.code(e.status).send(body);
+  }
+  if (isDatabaseUnavailable(e)) {
+    // An overloaded or restarting database (pool wait timed out, connection lost): retry, as the API says it.
+    reply.log.warn({ err: (e as Error).message }, 'database unavailable');
+    reply.header('retry-after', '2');
+    return reply.code(503).send({ error: { code: 'database_unavailable', message: 'the database is unavailable; try again shortly' } });
   }
   reply.log.error(e);
   return reply.code(500).send({ error: { code: 'internal', message: 'Internal Server Error' } });
