@@ -1,10 +1,10 @@
 // Scenario 4 with video: a partner station's investigator watches a Shouzhang camera under a grant; revocation cuts the stream.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import http from 'node:http';
 import { testGateway, type TestGateway } from './helpers/gateway.ts';
 import { startSimulator, type Simulator } from '../camera-adapters/simulator/index.ts';
 import { locateFfprobe, runToCompletion } from '../camera-adapters/ffmpeg/index.ts';
 import { verifyAuditChain } from '../gateway/audit/verify.ts';
+import { watchFlv } from './helpers/flv-viewer.ts';
 
 let t: TestGateway;
 let sim: Simulator;
@@ -16,29 +16,7 @@ async function api(user: string, method: 'GET' | 'POST', url: string, payload?: 
   return { status: r.statusCode, body: r.body ? r.json() : null };
 }
 
-/** Opens an HTTP-FLV stream and counts bytes until it closes or `limitMs` passes. */
-function watch(path: string, limitMs: number) {
-  let bytes = 0;
-  let status = 0;
-  let closedAt: number | null = null;
-  let req: http.ClientRequest;
-  const done = new Promise<void>((resolve) => {
-    req = http.get(`${t.baseUrl}${path}`, (res) => {
-      status = res.statusCode ?? 0;
-      res.on('data', (d: Buffer) => (bytes += d.length));
-      res.on('close', () => {
-        closedAt = Date.now();
-        resolve();
-      });
-    });
-    req.on('error', () => {
-      closedAt ??= Date.now();
-      resolve();
-    });
-  });
-  const timer = setTimeout(() => req.destroy(), limitMs);
-  return { done: done.finally(() => clearTimeout(timer)), get bytes() { return bytes; }, get status() { return status; }, get closedAt() { return closedAt; } };
-}
+const watch = (path: string, limitMs: number) => watchFlv(`${t.baseUrl}${path}`, limitMs);
 
 beforeAll(async () => {
   sim = await startSimulator({ cameras: [{ id: 'bridge' }], addressMode: 'single-ip', httpPort: 0, rtspPort: 0, username: 'admin', password: 'pw-1234', nameOverlay: false });

@@ -2,7 +2,6 @@
 // region blurred from ONE shared transcode, the owner gets the original; a new mask version, a lift for the grant,
 // a revocation and a failed transcode each end the partner's masked view — never with the original instead.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import http from 'node:http';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,6 +11,7 @@ import { locateFfmpeg, runToCompletion } from '../camera-adapters/ffmpeg/index.t
 import { AUDIT } from '../gateway/audit/actions.ts';
 import { footageRepository } from '../gateway/repositories/footage.repository.ts';
 import { BUS_CHANNEL } from '../gateway/events/pg-bus.ts';
+import { watchFlv, type FlvViewer } from './helpers/flv-viewer.ts';
 
 let t: TestGateway;
 let sim: Simulator;
@@ -33,52 +33,11 @@ async function api(user: string, method: 'GET' | 'POST' | 'PUT', url: string, pa
   return { status: r.statusCode, body: r.body ? r.json() : null };
 }
 
-interface Viewer {
-  readonly status: number;
-  readonly bytes: number;
-  readonly closedAt: number | null;
-  flv(): Buffer;
-  done: Promise<void>;
-  stop(): void;
-}
-
-/** Opens an HTTP-FLV viewer and keeps what arrives until it closes or `limitMs` passes. */
-function watch(user: string, limitMs = 60_000, grant?: string): Promise<Viewer> {
-  return api(user, 'POST', '/play-tokens', { cameraId, action: 'live', ...(grant ? { grantId: grant } : {}) }).then((tok) => {
-    expect(tok.status, JSON.stringify(tok.body)).toBe(201);
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    let status = 0;
-    let closedAt: number | null = null;
-    let req: http.ClientRequest;
-    const done = new Promise<void>((resolve) => {
-      req = http.get(`${t.baseUrl}/media/live/${cameraId}.flv?token=${encodeURIComponent(tok.body.token)}`, (res) => {
-        status = res.statusCode ?? 0;
-        res.on('data', (d: Buffer) => {
-          bytes += d.length;
-          if (bytes < 4_000_000) chunks.push(d);
-        });
-        res.on('close', () => {
-          closedAt ??= Date.now();
-          resolve();
-        });
-      });
-      req.on('error', () => {
-        closedAt ??= Date.now();
-        resolve();
-      });
-    });
-    const timer = setTimeout(() => req.destroy(), limitMs);
-    void done.finally(() => clearTimeout(timer));
-    return {
-      get status() { return status; },
-      get bytes() { return bytes; },
-      get closedAt() { return closedAt; },
-      flv: () => Buffer.concat(chunks),
-      done,
-      stop: () => req.destroy(),
-    };
-  });
+/** Opens an HTTP-FLV viewer with a fresh play token and keeps what arrives until it closes or `limitMs` passes. */
+async function watch(user: string, limitMs = 60_000, grant?: string): Promise<FlvViewer> {
+  const tok = await api(user, 'POST', '/play-tokens', { cameraId, action: 'live', ...(grant ? { grantId: grant } : {}) });
+  expect(tok.status, JSON.stringify(tok.body)).toBe(201);
+  return watchFlv(`${t.baseUrl}/media/live/${cameraId}.flv?token=${encodeURIComponent(tok.body.token)}`, limitMs, 4_000_000);
 }
 
 async function until(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
@@ -113,7 +72,7 @@ function detail(grey: Buffer, r: { x: number; y: number; w: number; h: number })
 }
 
 /** Watches until a picture's worth of video arrived, then decodes its first frame. */
-async function frameOf(v: Viewer): Promise<Buffer> {
+async function frameOf(v: FlvViewer): Promise<Buffer> {
   await until(() => v.bytes > 400_000 || v.closedAt !== null, 45_000, 'video bytes');
   expect(v.status).toBe(200);
   return firstFrame(v.flv());

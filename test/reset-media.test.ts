@@ -1,9 +1,9 @@
 // Issue 8 §3 with video: an admin's password reset cuts the user's open live stream at once, and the old play token
 // and session are refused afterwards.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import http from 'node:http';
 import { testGateway, type TestGateway } from './helpers/gateway.ts';
 import { startSimulator, type Simulator } from '../camera-adapters/simulator/index.ts';
+import { watchFlv } from './helpers/flv-viewer.ts';
 
 let t: TestGateway;
 let sim: Simulator;
@@ -15,29 +15,7 @@ async function api(user: string, method: 'GET' | 'POST' | 'PUT', url: string, pa
   return { status: r.statusCode, body: r.body ? r.json() : null };
 }
 
-/** Opens an HTTP-FLV stream and counts bytes until it closes or `limitMs` passes. */
-function watch(path: string, limitMs: number) {
-  let bytes = 0;
-  let status = 0;
-  let closedAt: number | null = null;
-  let req: http.ClientRequest;
-  const done = new Promise<void>((resolve) => {
-    req = http.get(`${t.baseUrl}${path}`, (res) => {
-      status = res.statusCode ?? 0;
-      res.on('data', (d: Buffer) => (bytes += d.length));
-      res.on('close', () => {
-        closedAt = Date.now();
-        resolve();
-      });
-    });
-    req.on('error', () => {
-      closedAt ??= Date.now();
-      resolve();
-    });
-  });
-  const timer = setTimeout(() => req.destroy(), limitMs);
-  return { done: done.finally(() => clearTimeout(timer)), get bytes() { return bytes; }, get status() { return status; }, get closedAt() { return closedAt; } };
-}
+const watch = (path: string, limitMs: number) => watchFlv(`${t.baseUrl}${path}`, limitMs);
 
 beforeAll(async () => {
   t = await testGateway({ media: true });
