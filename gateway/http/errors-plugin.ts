@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyError } from 'fastify';
+import type { FastifyInstance, FastifyError, FastifyReply } from 'fastify';
 import { isAppError } from '../errors.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 
@@ -10,6 +10,12 @@ const FASTIFY_CODES: Record<string, [number, string, string?]> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'bad_request'],
   FST_ERR_VALIDATION: [400, 'validation_failed'],
 };
+
+/** The database cannot answer right now (down, restarting, pool wait timed out): 503 with Retry-After, for every route. */
+export function sendDatabaseUnavailable(reply: FastifyReply, err: unknown): FastifyReply {
+  reply.log.warn({ err: (err as Error)?.message }, 'database unavailable');
+  return reply.status(503).header('retry-after', '2').send({ error: { code: 'database_unavailable', message: 'the database is unavailable; try again shortly' } });
+}
 
 /** One mapping from thrown errors to `{ error: { code, message } }`; 5xx never shows internals. */
 export function registerErrorHandling(app: FastifyInstance): void {
@@ -38,10 +44,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       return reply.status(err.statusCode).send({ error: { code: 'bad_request', message: err.message } });
     }
-    if (isDatabaseUnavailable(err)) {
-      req.log.warn({ err: err.message }, 'database unavailable');
-      return reply.status(503).header('retry-after', '2').send({ error: { code: 'database_unavailable', message: 'the database is unavailable; try again shortly' } });
-    }
+    if (isDatabaseUnavailable(err)) return sendDatabaseUnavailable(reply, err);
     req.log.error({ err }, 'unhandled error');
     return reply.status(500).send({ error: { code: 'internal', message: 'Internal Server Error' } });
   });

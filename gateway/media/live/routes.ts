@@ -6,6 +6,7 @@ import { Type, type Static } from 'typebox';
 import type { WebSocket } from 'ws';
 import { isAppError } from '../../errors.ts';
 import { isDatabaseUnavailable } from '../../db/unavailable.ts';
+import { sendDatabaseUnavailable } from '../../http/errors-plugin.ts';
 import type { LiveEdge, PreparedLive } from './live-edge.ts';
 import type { ViewerSink } from '../edge-types.ts';
 
@@ -35,6 +36,11 @@ function tokenOf(req: Req): string | undefined {
   return req.query.token;
 }
 
+/** What the edge authorises a live view or snapshot on: the token, the camera and stream, the caller's address. */
+function viewOf(req: Req) {
+  return { token: tokenOf(req), cameraId: req.params.cameraId, stream: req.query.stream ?? 'main', ip: req.ip };
+}
+
 function sendError(reply: FastifyReply, e: unknown): FastifyReply {
   if (isAppError(e)) {
     const d = e.details ?? {};
@@ -44,12 +50,8 @@ function sendError(reply: FastifyReply, e: unknown): FastifyReply {
     if (e.status === 503) reply.header('retry-after', '2');
     return reply.code(e.status).send(body);
   }
-  if (isDatabaseUnavailable(e)) {
-    // An overloaded or restarting database (pool wait timed out, connection lost): retry, as the API says it.
-    reply.log.warn({ err: (e as Error).message }, 'database unavailable');
-    reply.header('retry-after', '2');
-    return reply.code(503).send({ error: { code: 'database_unavailable', message: 'the database is unavailable; try again shortly' } });
-  }
+  // An overloaded or restarting database (pool wait timed out, connection lost): retry, as the API says it.
+  if (isDatabaseUnavailable(e)) return sendDatabaseUnavailable(reply, e);
   reply.log.error(e);
   return reply.code(500).send({ error: { code: 'internal', message: 'Internal Server Error' } });
 }
@@ -93,12 +95,7 @@ export function liveRoutes(edge: LiveEdge) {
       async (req: Req, reply) => {
         let prepared: PreparedLive;
         try {
-          prepared = await edge.prepareLive({
-            token: tokenOf(req),
-            cameraId: req.params.cameraId,
-            stream: req.query.stream ?? 'main',
-            ip: req.ip,
-          });
+          prepared = await edge.prepareLive(viewOf(req));
         } catch (e) {
           return sendError(reply, e);
         }
@@ -123,12 +120,7 @@ export function liveRoutes(edge: LiveEdge) {
         // authorise before the upgrade: a refused viewer gets an HTTP status, never a socket
         preHandler: async (req: Req, reply) => {
           try {
-            const prepared = await edge.prepareLive({
-              token: tokenOf(req),
-              cameraId: req.params.cameraId,
-              stream: req.query.stream ?? 'main',
-              ip: req.ip,
-            });
+            const prepared = await edge.prepareLive(viewOf(req));
             (req as unknown as { prepared?: PreparedLive }).prepared = prepared;
             req.raw.socket.once('close', () => prepared.cancel());
           } catch (e) {
@@ -148,12 +140,7 @@ export function liveRoutes(edge: LiveEdge) {
       { schema: { params: Params, querystring: Query, response: errorResponses } },
       async (req: Req, reply) => {
         try {
-          const jpeg = await edge.snapshot({
-            token: tokenOf(req),
-            cameraId: req.params.cameraId,
-            stream: req.query.stream ?? 'main',
-            ip: req.ip,
-          });
+          const jpeg = await edge.snapshot(viewOf(req));
           return reply.header('content-type', 'image/jpeg').header('cache-control', 'private, max-age=2').send(jpeg);
         } catch (e) {
           return sendError(reply, e);
