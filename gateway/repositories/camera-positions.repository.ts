@@ -1,21 +1,12 @@
 // What the in-memory spatial index holds per camera: position and the facts decide() needs, nothing secret.
 import { withTx, type Db } from '../db/pool.ts';
-import type { OwnerClass, SharingMode, Uuid } from '../domain/types.ts';
+import type { CameraResource, Uuid } from '../domain/types.ts';
 
 /** Shaped as decide()'s CameraResource too, so a million of them are checked without copying. */
-export interface CameraPosition {
-  kind: 'camera';
-  id: Uuid;
+export interface CameraPosition extends CameraResource {
   name: string;
   lat: number;
   lon: number;
-  ownerClass: OwnerClass;
-  stationId: Uuid;
-  villageId: Uuid | null;
-  ownerUserId: Uuid | null;
-  sharingMode: SharingMode | null;
-  delegatedToCommittee: boolean;
-  enabled: boolean;
 }
 
 const COLS = `'camera' AS kind, c.id, c.name, c.lat, c.lon, c.owner_class AS "ownerClass", c.station_id AS "stationId", c.village_id AS "villageId",
