@@ -22,7 +22,7 @@ import type { JurisdictionsRepository } from '../repositories/jurisdictions.repo
 import { ownRequest, planHandOver } from './hand-over.ts';
 import { matchCandidate } from './dedup.ts';
 import { WATCH_ACTIONS, intersect, isSubset, within } from './rules.ts';
-import { routeCamera } from './planning.ts';
+import { ownerApprover, routeCamera } from './planning.ts';
 
 export interface NarrowInput {
   cameraIds?: Uuid[];
@@ -367,7 +367,7 @@ export function grantsService(deps: {
       const cam = await deps.cameras.byId(cameraId);
       if (!cam || cam.ownerClass !== 'household') return [];
       const ownerActive = cam.ownerUserId !== null && (await deps.users.activeIds([cam.ownerUserId])).has(cam.ownerUserId);
-      const to = { approverUserId: cam.ownerUserId, approverVillageId: cam.delegatedToCommittee ? cam.villageId : null };
+      const to = ownerApprover(cam);
       type Change = { before: Grant; after: Grant; addressed: Grant | null };
       const changes = await withTx(db, async (tx): Promise<Change[]> => {
         const repo = grantsRepository(tx);

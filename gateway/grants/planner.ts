@@ -6,7 +6,7 @@ import type { Agreement, AgreementsRepository } from '../repositories/agreements
 import { toCameraResource, type Camera, type CamerasRepository } from '../repositories/cameras.repository.ts';
 import type { UsersRepository } from '../repositories/users.repository.ts';
 import type { JurisdictionsRepository } from '../repositories/jurisdictions.repository.ts';
-import { effectiveFootage, routeCamera } from './planning.ts';
+import { effectiveFootage, ownerApprover, routeCamera } from './planning.ts';
 import { FOOTAGE_ACTIONS, OWN_STATION_LIMITS, checkAgainstAgreement } from './rules.ts';
 
 export interface CameraSelection {
@@ -171,7 +171,8 @@ export function grantPlanner(deps: {
       const stationCams = routed.filter((r) => r.to === 'station').map((r) => r.cam);
       const ownerGroups = new Map<string, Camera[]>();
       for (const { cam } of routed.filter((r) => r.to === 'owner')) {
-        const key = `${cam.ownerUserId ?? ''}|${cam.delegatedToCommittee ? cam.villageId : ''}`;
+        const a = ownerApprover(cam);
+        const key = `${a.approverUserId ?? ''}|${a.approverVillageId ?? ''}`;
         const list = ownerGroups.get(key) ?? [];
         list.push(cam);
         ownerGroups.set(key, list);
@@ -184,8 +185,7 @@ export function grantPlanner(deps: {
         groups.push({
           ownerStationId: stationId,
           approverKind: 'owner',
-          approverUserId: c.ownerUserId,
-          approverVillageId: c.delegatedToCommittee ? c.villageId : null,
+          ...ownerApprover(c),
           agreement,
           cameras: list,
           lifetimeMinutes: limits.lifetimeMinutes,

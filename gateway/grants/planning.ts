@@ -1,6 +1,6 @@
 // Pure planning of a grant request: where each camera's request goes (station or owner) or why it is left out,
 // and the footage window that will actually be asked for. No I/O: the service loads the facts.
-import type { Action, CameraResource, DecisionContext, Subject, TimeWindow } from '../domain/types.ts';
+import type { Action, CameraResource, DecisionContext, Subject, TimeWindow, Uuid } from '../domain/types.ts';
 import { decide } from '../access/policy.ts';
 import { errors } from '../errors.ts';
 import { WATCH_ACTIONS } from './rules.ts';
@@ -51,6 +51,11 @@ export function routeCamera(cam: CameraFacts, r: RoutingInput): CameraRoute {
   if (r.emergency) return cam.emergencyBypass ? { to: 'station' } : out('owner_not_asked', false);
   if (!cam.ownerActive && !res.delegatedToCommittee) return out('no_approver', false);
   return { to: 'owner' };
+}
+
+/** Who decides a request for a home camera: its owner, and the village committee when the owner delegated to it. */
+export function ownerApprover(cam: { ownerUserId: Uuid | null; villageId: Uuid | null; delegatedToCommittee: boolean }): { approverUserId: Uuid | null; approverVillageId: Uuid | null } {
+  return { approverUserId: cam.ownerUserId, approverVillageId: cam.delegatedToCommittee ? cam.villageId : null };
 }
 
 /** Footage asked for, clamped to now; a window that starts in the future is refused. Says what it changed. */
