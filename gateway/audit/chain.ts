@@ -22,62 +22,12 @@ export interface AuditRecord {
 export const GENESIS = Buffer.alloc(32);
 
 // Keys sorted recursively so jsonb's own key order never changes the digest.
-export function stable(v: unknown): unknown {
+function stable(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(stable);
   if (v && typeof v === 'object' && !(v instanceof Date)) {
     return Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, stable((v as Record<string, unknown>)[k])]));
   }
   return v;
-}
-
-/**
- * JSON.stringify(stable(v)) written in one pass, without building the sorted copy: the verifier hashes a million
- * rows, and the copies were most of its garbage. Plain JSON values only (what jsonb gives back and storedJson
- * makes); anything else (a Date, a toJSON, a bigint) goes the long way, so the text is always the same.
- */
-const INDEX_KEY = /^(?:0|[1-9]\d*)$/;
-
-export function stableJson(v: unknown): string {
-  if (v === null) return 'null';
-  switch (typeof v) {
-    case 'string':
-      return JSON.stringify(v);
-    case 'number':
-    case 'boolean':
-      return JSON.stringify(v);
-    case 'object': {
-      if (Array.isArray(v)) {
-        let out = '[';
-        for (let i = 0; i < v.length; i++) {
-          const x = v[i];
-          if (i > 0) out += ',';
-          out += x === undefined || typeof x === 'function' || typeof x === 'symbol' ? 'null' : stableJson(x);
-        }
-        return out + ']';
-      }
-      if (Object.getPrototypeOf(v) !== Object.prototype || typeof (v as { toJSON?: unknown }).toJSON === 'function') {
-        return JSON.stringify(stable(v));
-      }
-      const o = v as Record<string, unknown>;
-      let out = '{';
-      let first = true;
-      // An object enumerates integer-like keys first, ascending, whatever the order they were added in, so
-      // stable()'s sorted copy still lists them first: Object.keys gives them in that order already; sort the rest.
-      const keys = Object.keys(o);
-      let n = 0;
-      while (n < keys.length && INDEX_KEY.test(keys[n]!) && Number(keys[n]) < 4294967295) n++;
-      const ordered = n === 0 ? keys.sort() : [...keys.slice(0, n), ...keys.slice(n).sort()];
-      for (const k of ordered) {
-        const x = o[k];
-        if (x === undefined || typeof x === 'function' || typeof x === 'symbol') continue;
-        out += `${first ? '' : ','}${JSON.stringify(k)}:${stableJson(x)}`;
-        first = false;
-      }
-      return out + '}';
-    }
-    default:
-      return JSON.stringify(stable(v));
-  }
 }
 
 /** Text as PostgreSQL will hand it back: NUL and unpaired surrogates become U+FFFD (the boundary refuses them first). */
@@ -145,7 +95,7 @@ export function storedRecord(r: AuditRecord): AuditRecord {
 }
 
 export function canonical(r: AuditRecord): string {
-  const head = JSON.stringify([
+  return JSON.stringify([
     r.at.toISOString(),
     r.actorUserId,
     r.actorName,
@@ -158,9 +108,8 @@ export function canonical(r: AuditRecord): string {
     r.windowFrom ? r.windowFrom.toISOString() : null,
     r.windowTo ? r.windowTo.toISOString() : null,
     r.reason,
+    stable(r.details),
   ]);
-  // the same text as JSON.stringify([..., stable(details)]): the head's closing bracket makes room for the details
-  return `${head.slice(0, -1)},${r.details === undefined ? 'null' : stableJson(r.details)}]`;
 }
 
 export function chainHash(prev: Buffer, r: AuditRecord): Buffer {
