@@ -11,8 +11,8 @@ const tokens: Record<string, string> = {};
 const COLS = ['address', 'port', 'username', 'password', 'owner_name', 'owner_phone', 'house', 'lat', 'lon', 'sharing_mode', 'consent_date', 'delegated'];
 const csv = (rows: Array<Record<string, string | number>>) => `${COLS.join(',')}\n${rows.map((r) => COLS.map((c) => String(r[c] ?? '')).join(',')).join('\n')}\n`;
 const base = { address: '127.0.0.1', username: 'admin', password: 'pw-1234', owner_name: '张秀英', owner_phone: '13800009100', lat: 37.421, lon: 117.841, sharing_mode: 'on_request', consent_date: '2026-10-01', delegated: 'no' };
-const cams: Record<'a' | 'b' | 'c', string> = { a: '', b: '', c: '' };
-const ports = { a: 32101, b: 32102, c: 32103 };
+const cams: Record<'a' | 'b' | 'c' | 'd', string> = { a: '', b: '', c: '', d: '' };
+const ports = { a: 32101, b: 32102, c: 32103, d: 32104 };
 
 async function api(user: string, method: 'GET' | 'POST', url: string, payload?: unknown, contentType?: string) {
   const r = await t.app.inject({
@@ -29,7 +29,7 @@ beforeAll(async () => {
   const station = (await t.gw.repos.jurisdictions.byCode('37167101'))!;
   const old = await t.gw.repos.users.upsert({ username: 'owner-13800009100', displayName: '张秀英', role: 'household_owner', jurisdictionId: village, phone: '13800009100', passwordHash: '!x' });
   await t.gw.accounts.setPassword({ id: old.id, username: 'admin', role: 'system_admin', subject: { role: 'system_admin', villageId: null } }, old.id, 'zhang-xiuying-2026');
-  for (const k of ['a', 'b', 'c'] as const) {
+  for (const k of ['a', 'b', 'c', 'd'] as const) {
     cams[k] = await t.gw.repos.cameras.insert({
       deviceIdPrefix: '3716710100131', name: `张秀英 ${k}`, ownerClass: 'household', stationId: station.id, villageId: village, ownerUserId: old.id,
       ownerName: '张秀英', ownerPhone: '13800009100', address: `西街村 9排${k}号`, sharingMode: 'on_request', delegatedToCommittee: false, lat: 37.421, lon: 117.841,
@@ -86,6 +86,30 @@ describe('pending requests follow a camera to its new owner', () => {
 
     const rows = await t.gw.repos.audit.query({ action: 'grant.reroute' });
     expect(rows.map((r) => r.grantId).sort()).toEqual(expect.arrayContaining([shared, lone, committeeInbox[0].id]));
+    expect(await verifyAuditChain(t.gw.repos.audit)).toMatchObject({ intact: true, broken: [] });
+  });
+
+  it('the old owner approving at the same instant as the sale: either the approval happened first and stands, or it is refused and the request moves; never both', async () => {
+    const r = await api('lize.investigator', 'POST', '/grants', { cameraIds: [cams.d], caseNo: 'LZ-2026-0779', reason: 'race', actions: ['playback'], footage: night });
+    const id = r.body.grants[0].grant.id as string;
+    const sold = csv([{ ...base, port: ports.d, house: '西街村 9排d号', owner_name: '赵敏', owner_phone: '13900009104', consent_date: '2026-11-21', delegated: 'yes' }]);
+    const [sale, approval] = await Promise.all([
+      api('lize-xijie.committee', 'POST', '/cameras/bulk?dryRun=false', sold, 'text/csv'),
+      api('old', 'POST', `/grants/${id}/approve`, {}),
+    ]);
+    expect(sale.body.rows[0].status).toBe('updated');
+    const g = (await api('lize.investigator', 'GET', `/grants/${id}`)).body.grant;
+    const rerouted = await t.gw.repos.audit.query({ action: 'grant.reroute', grantId: id });
+    if (approval.status === 200) {
+      // approved while the old owner still owned it: it stands, and nothing was re-addressed
+      expect(g.state).toBe('approved');
+      expect(rerouted).toHaveLength(0);
+    } else {
+      expect(approval.body.error.code).toBe('not_approver');
+      expect(g.state).toBe('pending');
+      expect(rerouted).toHaveLength(1);
+      expect((await api('lize-xijie.committee', 'GET', '/grants?view=inbox')).body.items.map((x: { id: string }) => x.id)).toContain(id);
+    }
     expect(await verifyAuditChain(t.gw.repos.audit)).toMatchObject({ intact: true, broken: [] });
   });
 });
